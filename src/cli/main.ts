@@ -1,0 +1,38 @@
+/**
+ * `provdb-worker`: the command line of the worker. Each command lives in its own module under
+ * ./commands and registers itself here.
+ */
+import { Command, CommanderError } from 'commander';
+import { register as demo } from './commands/demo';
+import { register as migrate } from './commands/migrate';
+import { EXIT } from './context';
+
+export function buildProgram(): Command {
+  const program = new Command('provdb-worker')
+    .description('Background worker and policy engine of the lab scheduler (provdb)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [migrate, demo]) register(program);
+  return program;
+}
+
+export async function run(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; a usage error (unknown command, missing argument) exits 2.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+      return;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  run().catch((error: unknown) => {
+    process.stderr.write(`provdb-worker: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Environment -> typed, frozen configuration. Every default lives here, in one literal, and
+ * every value is validated at start-up: a bad value fails with a message naming the variable
+ * and the value, so an operator never has to guess which setting is wrong.
+ */
+import path from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** Postgres connection string of the provdb database. */
+  readonly databaseUrl: string;
+  /** Redis connection string used by BullMQ. */
+  readonly redisUrl: string;
+  /** Absolute path of the folder holding the admins' policy files. */
+  readonly rulesDir: string;
+  /** BullMQ key prefix; use a hash tag such as `{provdb}` on Redis Cluster. */
+  readonly queuePrefix: string;
+  /** Interface the HTTP server (/metrics, /healthz, /readyz) binds to. */
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly logLevel: LogLevel;
+  /** Jobs processed at once per queue by one worker process. */
+  readonly workerConcurrency: number;
+  /** How long shutdown waits for active jobs before forcing, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export const DEFAULTS = Object.freeze({
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/provdb',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  RULES_DIR: 'rules',
+  QUEUE_PREFIX: 'provdb',
+  METRICS_HOST: '127.0.0.1',
+  METRICS_PORT: '9464',
+  LOG_LEVEL: 'info',
+  WORKER_CONCURRENCY: '4',
+  SHUTDOWN_TIMEOUT_MS: '30000',
+});
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Thrown for a configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    reason: string,
+  ) {
+    super(`${variable}=${JSON.stringify(redactUrl(value))} is invalid: ${reason}`);
+  }
+}
+
+/** Replaces the password of a URL with `***`, so connection strings can be logged. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.password || url.username ? url.toString() : value;
+  } catch {
+    return value;
+  }
+}
+
+function read(env: Env, name: keyof typeof DEFAULTS): string {
+  const raw = env[name];
+  // An empty variable means "not set" (as in `FOO= command`), not "set to nothing".
+  return raw === undefined || raw.trim() === '' ? DEFAULTS[name] : raw.trim();
+}
+
+function url(env: Env, name: 'DATABASE_URL' | 'REDIS_URL', protocols: readonly string[]): string {
+  const value = read(env, name);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, value, `not a URL (expected ${protocols[0]}//host:port/...)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, value, `protocol must be one of ${protocols.join(', ')}`);
+  }
+  if (!parsed.hostname) throw new ConfigError(name, value, 'has no host');
+  return value;
+}
+
+function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
+  const value = read(env, name);
+  if (!/^\d+$/.test(value))
+    throw new ConfigError(name, value, `must be a whole number from ${min} to ${max}`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(name, value, `must be from ${min} to ${max}`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const logLevel = read(env, 'LOG_LEVEL').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', logLevel, `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const queuePrefix = read(env, 'QUEUE_PREFIX');
+  if (!/^[\w{}.-]{1,64}$/.test(queuePrefix)) {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      queuePrefix,
+      'use 1-64 letters, digits, "_", "-", "." or a {hash-tag} (no ":" or spaces)',
+    );
+  }
+  const metricsHost = read(env, 'METRICS_HOST');
+  if (!/^[\w.:-]+$/.test(metricsHost)) {
+    throw new ConfigError('METRICS_HOST', metricsHost, 'must be a host name or IP address');
+  }
+  return Object.freeze({
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    rulesDir: path.resolve(cwd, read(env, 'RULES_DIR')),
+    queuePrefix,
+    metricsHost,
+    metricsPort: integer(env, 'METRICS_PORT', 0, 65535),
+    logLevel: logLevel as LogLevel,
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 256),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+  });
+}
