@@ -13,12 +13,15 @@ let parsersInstalled = false;
 
 /**
  * The legacy backend writes UTC into `timestamp without time zone` columns. pg would read them
- * as local time; read them as UTC instead, whatever the host's TZ. Counts (int8) come back as
- * numbers: every int8 this schema produces (counts, sums of seconds) is far below 2^53.
+ * as local time and write Date parameters as local time with an offset (which Postgres drops
+ * for `timestamp without time zone`); read and write them as UTC instead, whatever the host's
+ * TZ. Counts (int8) come back as numbers: every int8 this schema produces (counts, sums of
+ * seconds) is far below 2^53.
  */
 function installTypeParsers(): void {
   if (parsersInstalled) return;
   parsersInstalled = true;
+  pg.defaults.parseInputDatesAsUTC = true;
   pg.types.setTypeParser(PG_TIMESTAMP, (value: string) => new Date(`${value.replace(' ', 'T')}Z`));
   pg.types.setTypeParser(PG_INT8, (value: string) => Number(value));
 }
@@ -37,7 +40,7 @@ export function createKnex(databaseUrl: string, options: KnexOptions = {}): Knex
     connection: {
       connectionString: databaseUrl,
       application_name: options.applicationName ?? 'provdb-worker',
-      // Session time zone UTC: `now()` and Date parameters written to timestamp columns mean UTC.
+      // Session time zone UTC: `now()` and `timestamptz` values converted to `timestamp` mean UTC.
       options: '-c TimeZone=UTC',
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
