@@ -1,6 +1,6 @@
 /**
  * Baseline: the 21 legacy tables of the scheduler and inventory domains, as the legacy backend's
- * SQLAlchemy `Base.metadata.create_all` creates them (see docs/schema-alignment.md, "Baseline").
+ * SQLAlchemy `Base.metadata.create_all` creates them (see docs/schema-baseline.md).
  *
  * It ADOPTS an existing legacy database: a table that already exists is left exactly as it is,
  * rows and all (its expected columns are checked, so a database that is not the legacy schema
@@ -588,9 +588,10 @@ export async function up(knex: Knex): Promise<void> {
     if (columns) {
       const missing = table.columns.filter((c) => !columns.includes(c));
       if (missing.length > 0) {
+        const what = missing.length === 1 ? `column ${missing[0]} is` : `columns ${missing.join(', ')} are`;
         throw new Error(
-          `cannot adopt legacy table ${table.name}: column(s) ${missing.join(', ')} missing; ` +
-            'this database does not have the schema of schema-audit.md',
+          `cannot adopt legacy table ${table.name}: ${what} missing; this database does not have the ` +
+            'legacy provdb schema (see docs/schema-baseline.md)',
         );
       }
       continue; // adopted: left exactly as it is

@@ -87,24 +87,26 @@ describe('baseline migration on an existing legacy database', () => {
     });
   });
 
-  describe('with a legacy table that lacks a column of the audit', () => {
+  describe('with a legacy table that lacks columns of the audit', () => {
     let db: TestDatabase;
 
     before(async () => {
       db = await emptyDatabase();
       await createLegacyTables(db.knex, {
         tables: ['user_table', 'device_table'],
-        omitColumns: { device_table: ['maintenance_end'] },
+        omitColumns: { device_table: ['maintenance_start', 'maintenance_end'] },
         rows: false,
       });
     });
 
     after(() => db?.drop());
 
-    it('fails with a message naming the table and the column, and changes nothing', async () => {
+    it('fails with a message naming the table and the columns, and changes nothing', async () => {
       await assert.rejects(migrateLatest(db.knex), (error: Error) => {
-        assert.match(error.message, /device_table/);
-        assert.match(error.message, /maintenance_end/);
+        assert.match(
+          error.message,
+          /legacy table device_table: columns maintenance_start, maintenance_end are missing/,
+        );
         return true;
       });
       assert.deepEqual(await tableNames(db.knex), [

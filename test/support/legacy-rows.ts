@@ -139,7 +139,16 @@ export async function createLegacyTables(
     }
   }
   if (options.rows === false) return;
-  for (const table of wanted) {
+  await insertLegacyRows(
+    knex,
+    wanted.map((t) => t.name),
+  );
+}
+
+/** Inserts the legacy rows into existing tables (all of them unless `tables` is given). */
+export async function insertLegacyRows(knex: Knex, tables?: readonly string[]): Promise<void> {
+  for (const table of LEGACY_TABLES) {
+    if (tables && !tables.includes(table.name)) continue;
     const sql = LEGACY_ROWS[table.name];
     if (!sql) throw new Error(`no legacy rows for ${table.name}`);
     await knex.raw(sql);
