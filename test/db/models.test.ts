@@ -195,6 +195,17 @@ describe('models of the legacy tables', () => {
     assert.equal(tag?.device?.deviceName, 'amp-1');
   });
 
+  it('leave password hashes and invitation tokens out of JSON, for logs', async () => {
+    const alice = await User.query(db.knex).findById(1).withGraphFetched('bookings');
+    assert.ok(alice?.password.startsWith('$2b$'));
+    const json = JSON.stringify(alice);
+    assert.ok(!json.includes('password') && !json.includes('$2b$'), json);
+    assert.match(json, /"username":"alice"/);
+    const invitation = await AdminInvitation.query(db.knex).findById(1).withGraphFetched('inviter');
+    assert.equal(invitation?.token.length, 32);
+    assert.ok(!JSON.stringify(invitation).includes(invitation?.token ?? '?'));
+  });
+
   it('find an inventory device tag by its composite key', async () => {
     const link = await InventoryDeviceTag.query(db.knex).findById([1, 2]).withGraphFetched('[device, tag]');
     assert.equal(link?.device?.name, 'roadm-a');

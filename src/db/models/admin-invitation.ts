@@ -2,7 +2,7 @@
  * `admin_invitations`: invitations to become an admin (legacy
  * `backend.scheduler.models.AdminInvitation`).
  */
-import { Model, type RelationMappings } from 'objection';
+import { Model, type Pojo, type RelationMappings } from 'objection';
 import { BaseModel } from './base';
 import { USER_TABLE, User } from './user';
 
@@ -15,7 +15,7 @@ export interface AdminInvitationRow {
   handle: string | null;
   role: string;
   invited_by: number | null;
-  /** secret: never log or return it */
+  /** a secret; left out of `toJSON()` so it never reaches a log */
   token: string;
   expires_at: Date;
   created_at: Date;
@@ -36,6 +36,11 @@ export class AdminInvitation extends BaseModel implements AdminInvitationRow {
   declare accepted_at: Date | null;
 
   declare inviter?: User | null;
+
+  override $formatJson(json: Pojo): Pojo {
+    const { token: _secret, ...rest } = super.$formatJson(json);
+    return rest;
+  }
 
   static override get relationMappings(): RelationMappings {
     return {

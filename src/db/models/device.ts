@@ -12,7 +12,7 @@ import { DEVICE_TAG_TABLE, DeviceTag } from './device-tag';
 
 export const DEVICE_TABLE = 'device_table';
 
-/** A row of `device_table`, as Postgres returns it (timestamps are UTC). */
+/** A row of `device_table`, as Postgres returns it. */
 export interface DeviceRow {
   id: number;
   polatis_name: string | null;

@@ -2,7 +2,7 @@
  * `user_table`: scheduler users (legacy `backend.scheduler.models.User`). The only entity both domains
  * share: inventory rows point here for who created or changed them.
  */
-import { Model, type RelationMappings } from 'objection';
+import { Model, type Pojo, type RelationMappings } from 'objection';
 import { ADMIN_ROLE_TABLE, AdminRole } from './admin-role';
 import { BaseModel } from './base';
 import { BOOKING_TABLE, Booking } from './booking';
@@ -12,13 +12,13 @@ import { TOPOLOGY_TABLE, Topology } from './topology';
 
 export const USER_TABLE = 'user_table';
 
-/** A row of `user_table`, as Postgres returns it (timestamps are UTC). */
+/** A row of `user_table`, as Postgres returns it. */
 export interface UserRow {
   id: number;
   discord_id: string | null;
   username: string;
   email: string | null;
-  /** bcrypt hash written by the scheduler; never log or return it */
+  /** the scheduler's password hash; left out of `toJSON()` so it never reaches a log */
   password: string;
   /** nullable: the legacy default (false) is client-side */
   is_admin: boolean | null;
@@ -39,6 +39,11 @@ export class User extends BaseModel implements UserRow {
   declare bookingFavorites?: BookingFavorite[];
   declare adminRole?: AdminRole | null;
   declare ownerships?: DeviceOwnership[];
+
+  override $formatJson(json: Pojo): Pojo {
+    const { password: _secret, ...rest } = super.$formatJson(json);
+    return rest;
+  }
 
   static override get relationMappings(): RelationMappings {
     return {
