@@ -1,0 +1,398 @@
+/**
+ * `topology_table.nodes` / `edges` -> a normalized graph plus findings for everything
+ * malformed. Never throws: any value (parsed JSON from the json column, text from a legacy
+ * writer, or anything else) gives a graph, possibly empty, and findings that say what is wrong.
+ * Elements with a shape error are left out of the graph; the rest is still reviewed so the
+ * person fixing the topology sees every problem at once. See docs/topologies.md.
+ */
+import { detail, type FindingLimits, FindingList, type OmittedFindings } from './findings';
+import { type PortSpec, parsePortSpec, portLabel } from './handles';
+import { describeValue, detailValue, isRecord, own, quoteId, VALUE_CHARS } from './text';
+import type { EdgeEnd, EdgeEndName, ParsedTopology, TopologyEdge, TopologyNode } from './types';
+
+export const DEFAULT_MAX_ELEMENTS = 50_000;
+export const DEFAULT_MAX_TEXT_CHARS = 16 * 1024 * 1024;
+/** Largest value of a Postgres integer, the type of `device_table.id`. */
+const MAX_DEVICE_ID = 2147483647;
+
+export interface ParseOptions extends FindingLimits {
+  /** Most nodes, and most edges, reviewed; a longer list is refused as `too_large`. */
+  maxElements?: number;
+  /** Most characters of JSON text read per column. */
+  maxTextChars?: number;
+}
+
+export interface TopologyInput {
+  nodes: unknown;
+  edges: unknown;
+}
+
+export interface ParseResult extends ParsedTopology {
+  /** Findings counted but not kept (see FindingList). */
+  omitted: OmittedFindings;
+}
+
+type Column = 'nodes' | 'edges';
+
+export function parseTopology(input: TopologyInput, options: ParseOptions = {}): ParseResult {
+  const findings = new FindingList(options);
+  const nodeList = decodeColumn('nodes', input.nodes, findings, options);
+  const edgeList = decodeColumn('edges', input.edges, findings, options);
+  const nodes = nodeList ? parseNodes(nodeList, findings) : [];
+  // When the node list itself is unusable, every edge would point at a missing node: say
+  // nothing about edge endpoints then, the nodes finding is the one to fix.
+  const nodeIds = nodeList ? new Set(nodes.map((n) => n.id)) : null;
+  const edges = edgeList ? parseEdges(edgeList, nodeIds, findings) : [];
+  return { nodes, edges, findings: findings.kept, omitted: findings.omitted };
+}
+
+/** The column as a list, decoding JSON text (at most twice: some legacy writers double-encode). */
+function decodeColumn(
+  column: Column,
+  raw: unknown,
+  findings: FindingList,
+  options: ParseOptions,
+): unknown[] | null {
+  let value = raw;
+  for (let decoded = 0; typeof value === 'string'; decoded++) {
+    const text: string = value;
+    const maxChars = options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
+    if (text.length > maxChars) {
+      findings.add({
+        kind: 'too_large',
+        severity: 'error',
+        message: `${column} is ${text.length} characters of text; at most ${maxChars} are read`,
+        detail: detail({ field: column, chars: text.length, maxChars }),
+      });
+      return null;
+    }
+    if (decoded === 2) break;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      findings.add({
+        kind: 'not_json',
+        severity: 'error',
+        message: `${column} is not valid JSON (${reason.slice(0, 120)}): text starts ${describeValue(text)}`,
+        detail: detail({ field: column, error: reason.slice(0, 200), start: detailValue(text) }),
+      });
+      return null;
+    }
+    if (decoded === 1) {
+      findings.add({
+        kind: 'double_encoded',
+        severity: 'info',
+        message: `${column} holds JSON text encoded twice; it was decoded twice`,
+        detail: detail({ field: column }),
+      });
+    }
+  }
+  if (!Array.isArray(value)) {
+    findings.add({
+      kind: 'not_a_list',
+      severity: 'error',
+      message: `${column} must be a list of ${column === 'nodes' ? 'nodes' : 'edges'}, got ${describeValue(value)}`,
+      detail: detail({ field: column, got: detailValue(value) }),
+    });
+    return null;
+  }
+  const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  if (value.length > maxElements) {
+    findings.add({
+      kind: 'too_large',
+      severity: 'error',
+      message: `${column} holds ${value.length} entries; at most ${maxElements} are reviewed`,
+      detail: detail({ field: column, entries: value.length, maxElements }),
+    });
+    return null;
+  }
+  return value;
+}
+
+function readId(value: unknown): string | null {
+  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+function parseNodes(list: unknown[], findings: FindingList): TopologyNode[] {
+  const nodes: TopologyNode[] = [];
+  const firstIndex = new Map<string, number>();
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index];
+    if (!isRecord(item)) {
+      findings.add({
+        kind: 'node_not_object',
+        severity: 'error',
+        message: `nodes[${index}] is ${describeValue(item)}, not a node object`,
+        detail: detail({ index, got: detailValue(item) }),
+      });
+      continue;
+    }
+    const rawId = own(item, 'id');
+    const id = readId(rawId);
+    if (id === null) {
+      findings.add({
+        kind: 'node_bad_id',
+        severity: 'error',
+        message:
+          rawId === undefined
+            ? `nodes[${index}] has no id`
+            : `nodes[${index}] has id ${describeValue(rawId)}; a node id is a non-empty string`,
+        detail: detail({ index, id: detailValue(rawId) }),
+      });
+      continue;
+    }
+    const earlier = firstIndex.get(id);
+    if (earlier !== undefined) {
+      findings.add({
+        kind: 'duplicate_node_id',
+        severity: 'error',
+        nodeId: id,
+        message: `nodes[${index}] repeats node id ${quoteId(id)} of nodes[${earlier}]; the later node is ignored`,
+        detail: detail({ index, firstIndex: earlier }),
+      });
+      continue;
+    }
+    firstIndex.set(id, index);
+    const type = own(item, 'type');
+    nodes.push({
+      id,
+      index,
+      type: typeof type === 'string' ? type.slice(0, VALUE_CHARS) : null,
+      ...readDeviceRef(id, index, own(item, 'data'), findings),
+    });
+  }
+  return nodes;
+}
+
+function readDeviceRef(
+  nodeId: string,
+  index: number,
+  data: unknown,
+  findings: FindingList,
+): { deviceId: number | null; polatisName: string | null } {
+  const bad = (field: string, value: unknown, expected: string) =>
+    findings.add({
+      kind: 'bad_device_ref',
+      severity: 'error',
+      nodeId,
+      message: `node ${quoteId(nodeId)}: ${field} is ${describeValue(value)}; expected ${expected}`,
+      detail: detail({ index, field, got: detailValue(value) }),
+    });
+  if (data === undefined || data === null) {
+    warnNoDevice(nodeId, index, findings);
+    return { deviceId: null, polatisName: null };
+  }
+  if (!isRecord(data)) {
+    bad('data', data, 'an object with deviceId or polatisName');
+    return { deviceId: null, polatisName: null };
+  }
+  let deviceId: number | null = null;
+  let polatisName: string | null = null;
+  let broken = false;
+  const rawId = own(data, 'deviceId');
+  if (rawId !== undefined && rawId !== null) {
+    deviceId = readDeviceId(rawId);
+    if (deviceId === null) {
+      bad(
+        'data.deviceId',
+        rawId,
+        `a device id (a whole number from 1 to ${MAX_DEVICE_ID}, or such a number as text)`,
+      );
+      broken = true;
+    }
+  }
+  const rawName = own(data, 'polatisName');
+  if (rawName !== undefined && rawName !== null) {
+    if (typeof rawName === 'string' && rawName.trim() !== '') polatisName = rawName.trim();
+    else {
+      bad('data.polatisName', rawName, 'a non-empty text');
+      broken = true;
+    }
+  }
+  if (!broken && deviceId === null && polatisName === null) warnNoDevice(nodeId, index, findings);
+  return { deviceId, polatisName };
+}
+
+function readDeviceId(value: unknown): number | null {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\s*\d{1,10}\s*$/.test(value)) n = Number(value);
+  else return null;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_DEVICE_ID ? n : null;
+}
+
+function warnNoDevice(nodeId: string, index: number, findings: FindingList): void {
+  findings.add({
+    kind: 'node_without_device',
+    severity: 'warning',
+    nodeId,
+    message: `node ${quoteId(nodeId)} names no device (data.deviceId or data.polatisName); it is not checked`,
+    detail: detail({ index }),
+  });
+}
+
+function parseEdges(list: unknown[], nodeIds: Set<string> | null, findings: FindingList): TopologyEdge[] {
+  const edges: TopologyEdge[] = [];
+  const firstIndex = new Map<string, number>();
+  for (let index = 0; index < list.length; index++) {
+    const item = list[index];
+    if (!isRecord(item)) {
+      findings.add({
+        kind: 'edge_not_object',
+        severity: 'error',
+        message: `edges[${index}] is ${describeValue(item)}, not an edge object`,
+        detail: detail({ index, got: detailValue(item) }),
+      });
+      continue;
+    }
+    const rawId = own(item, 'id');
+    let id = readId(rawId);
+    if (id === null) {
+      id = `#${index}`;
+      findings.add({
+        kind: 'edge_bad_id',
+        severity: 'info',
+        edgeId: id,
+        message:
+          rawId === undefined
+            ? `edges[${index}] has no id; it is called "${id}" in these findings`
+            : `edges[${index}] has id ${describeValue(rawId)}, not a non-empty string; it is called "${id}" in these findings`,
+        detail: detail({ index, id: detailValue(rawId) }),
+      });
+    } else {
+      const earlier = firstIndex.get(id);
+      if (earlier !== undefined) {
+        findings.add({
+          kind: 'duplicate_edge_id',
+          severity: 'info',
+          edgeId: id,
+          message: `edges[${index}] repeats edge id ${quoteId(id)} of edges[${earlier}]`,
+          detail: detail({ index, firstIndex: earlier }),
+        });
+      } else firstIndex.set(id, index);
+    }
+    const edge = parseEdge(item, id, index, nodeIds, findings);
+    if (edge) edges.push(edge);
+  }
+  return edges;
+}
+
+function parseEdge(
+  item: object,
+  id: string,
+  index: number,
+  nodeIds: Set<string> | null,
+  findings: FindingList,
+): TopologyEdge | null {
+  let ok = true;
+  const endpoints: Record<EdgeEndName, string | null> = { source: null, target: null };
+  for (const end of ['source', 'target'] as const) {
+    const raw = own(item, end);
+    const nodeId = readId(raw);
+    if (nodeId === null) {
+      ok = false;
+      findings.add({
+        kind: 'edge_missing_endpoint',
+        severity: 'error',
+        edgeId: id,
+        message:
+          raw === undefined
+            ? `edge ${quoteId(id)} has no ${end}`
+            : `edge ${quoteId(id)} has ${end} ${describeValue(raw)}; expected a node id`,
+        detail: detail({ index, end, got: detailValue(raw) }),
+      });
+    } else if (nodeIds && !nodeIds.has(nodeId)) {
+      ok = false;
+      findings.add({
+        kind: 'edge_unknown_node',
+        severity: 'error',
+        edgeId: id,
+        nodeId,
+        message: `edge ${quoteId(id)}: ${end} ${quoteId(nodeId)} is not a node of this topology`,
+        detail: detail({ index, end }),
+      });
+    } else endpoints[end] = nodeId;
+  }
+  const rawData = own(item, 'data');
+  let data: object | null = null;
+  if (isRecord(rawData)) data = rawData;
+  else if (rawData !== undefined && rawData !== null) {
+    ok = false;
+    findings.add({
+      kind: 'bad_port',
+      severity: 'error',
+      edgeId: id,
+      message: `edge ${quoteId(id)}: data is ${describeValue(rawData)}; expected an object (with sourcePort, targetPort)`,
+      detail: detail({ index, field: 'data', got: detailValue(rawData) }),
+    });
+  }
+  const source = readEnd('source', item, data, id, index, findings);
+  const target = readEnd('target', item, data, id, index, findings);
+  if (!ok || !source || !target || endpoints.source === null || endpoints.target === null) return null;
+  return {
+    id,
+    index,
+    source: { ...source, nodeId: endpoints.source },
+    target: { ...target, nodeId: endpoints.target },
+  };
+}
+
+/**
+ * One end's port: the handle (`sourceHandle`) and `data.sourcePort` may both name it. When both
+ * do and they disagree, the handle wins (it is what the edge is drawn attached to on the canvas)
+ * and the disagreement is a finding.
+ */
+function readEnd(
+  end: EdgeEndName,
+  item: object,
+  data: object | null,
+  edgeId: string,
+  index: number,
+  findings: FindingList,
+): Omit<EdgeEnd, 'nodeId'> | null {
+  const handleField = `${end}Handle`;
+  const dataField = `${end}Port`;
+  const rawHandle = own(item, handleField);
+  const rawData = data ? own(data, dataField) : undefined;
+  const handle = parsePortSpec(rawHandle);
+  const fromData = parsePortSpec(rawData);
+  let ok = true;
+  for (const [field, spec, raw] of [
+    [handleField, handle, rawHandle],
+    [`data.${dataField}`, fromData, rawData],
+  ] as Array<[string, PortSpec, unknown]>) {
+    if (spec.ok) continue;
+    ok = false;
+    findings.add({
+      kind: 'bad_port',
+      severity: 'error',
+      edgeId,
+      message: `edge ${quoteId(edgeId)}: ${field} ${spec.reason}`,
+      detail: detail({ index, field, got: detailValue(raw) }),
+    });
+  }
+  if (!ok || !handle.ok || !fromData.ok) return null;
+  const portsDiffer = handle.port !== null && fromData.port !== null && handle.port !== fromData.port;
+  const sidesDiffer = handle.side !== null && fromData.side !== null && handle.side !== fromData.side;
+  if (portsDiffer || sidesDiffer) {
+    findings.add({
+      kind: 'port_disagreement',
+      severity: 'error',
+      edgeId,
+      message:
+        `edge ${quoteId(edgeId)}: ${handleField} ${describeValue(rawHandle)} names ` +
+        `${portLabel(handle.port, handle.side)} but data.${dataField} ${describeValue(rawData)} names ` +
+        `${portLabel(fromData.port, fromData.side)}; the handle is used`,
+      detail: detail({ index, end, handle: detailValue(rawHandle), dataPort: detailValue(rawData) }),
+    });
+  }
+  return {
+    end,
+    port: handle.port ?? fromData.port,
+    side: handle.side ?? fromData.side,
+    spec: handle.text ?? fromData.text,
+  };
+}
