@@ -24,7 +24,7 @@ export type PortSpec =
   | { ok: true; port: number | null; side: PortSide | null; text: string | null }
   | { ok: false; reason: string };
 
-const PATTERN = /^(?:(in|input|target|out|output|source|port)\s*[-:_]?\s*)?(\d{1,9})?$/;
+const PATTERN = /^(?:(in|input|target|out|output|source|port)(?:\s*[-:_]?\s*(\d{1,9}))?|(\d{1,9}))$/;
 const SIDES: Record<string, PortSide | null> = {
   in: 'in',
   input: 'in',
@@ -49,12 +49,13 @@ export function parsePortSpec(value: unknown): PortSpec {
   const text = value.trim();
   if (text === '') return { ok: true, port: null, side: null, text: null };
   const match = text.length <= 40 ? PATTERN.exec(text.toLowerCase()) : null;
-  if (!match || (match[1] === undefined && match[2] === undefined) || (match[1] === 'port' && !match[2])) {
+  if (!match || (match[1] === 'port' && match[2] === undefined)) {
     return { ok: false, reason: `${describeValue(value)} is not a port (expected ${FORMATS})` };
   }
   const side = match[1] === undefined ? null : (SIDES[match[1]] ?? null);
-  if (match[2] === undefined) return { ok: true, port: null, side, text };
-  return checkRange(Number(match[2]), side, text);
+  const digits = match[2] ?? match[3];
+  if (digits === undefined) return { ok: true, port: null, side, text };
+  return checkRange(Number(digits), side, text);
 }
 
 function checkRange(port: number, side: PortSide | null, text: string): PortSpec {
