@@ -49,7 +49,7 @@ describe('topologies/store', () => {
   before(async () => {
     db = await migratedDatabase();
     knex = db.knex;
-    [userId, adminId] = await Promise.all(
+    const users = await Promise.all(
       ['alice', 'admin'].map(async (username) => {
         const [row] = await knex('user_table')
           .insert({ username, password: 'x', is_admin: false })
@@ -57,6 +57,7 @@ describe('topologies/store', () => {
         return (row as { id: number }).id;
       }),
     );
+    [userId, adminId] = users as [number, number];
   });
   after(async () => {
     await db?.drop();
