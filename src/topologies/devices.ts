@@ -59,7 +59,6 @@ export function checkDevices(
     const device = facts.devices.get(deviceId);
     if (!device) continue;
     const nodeId = nodeIds[0];
-    const label = deviceLabel(device);
 
     if (device.isSchedulable === false) {
       findings.add({
@@ -67,7 +66,7 @@ export function checkDevices(
         severity: 'error',
         nodeId,
         deviceId,
-        message: `${label} is of type ${describeValue(device.deviceType)}, which cannot be scheduled`,
+        message: `${deviceLabel(device)} is of type ${describeValue(device.deviceType)}, which cannot be scheduled`,
         detail: detail({ deviceType: device.deviceType }),
       });
     } else if (device.isSchedulable === null) {
@@ -76,7 +75,7 @@ export function checkDevices(
         severity: 'warning',
         nodeId,
         deviceId,
-        message: `${label} has no device type, so whether it may be scheduled is unknown`,
+        message: `${deviceLabel(device)} has no device type, so whether it may be scheduled is unknown`,
         detail: detail({ deviceType: null }),
       });
     }
@@ -92,7 +91,7 @@ export function checkDevices(
           severity: 'error',
           nodeId,
           deviceId,
-          message: `${label} has ${field} ${describeValue(status)}`,
+          message: `${deviceLabel(device)} has ${field} ${describeValue(status)}`,
           detail: detail({ field, status }),
         });
         break;
@@ -100,7 +99,7 @@ export function checkDevices(
     }
 
     const bookings = bookingsOfDevice.get(deviceId) ?? [];
-    checkMaintenance(device, nodeId, label, bookings, options, findings);
+    checkMaintenance(device, nodeId, bookings, options, findings);
 
     const parsed = parsePortRange(device.polatisPortRange);
     if (parsed.ok) ranges.set(deviceId, parsed.range);
@@ -112,7 +111,7 @@ export function checkDevices(
         nodeId,
         deviceId,
         message:
-          `${label}: polatis_port_range ${describeValue(device.polatisPortRange)} cannot be read ` +
+          `${deviceLabel(device)}: polatis_port_range ${describeValue(device.polatisPortRange)} cannot be read ` +
           `(${parsed.reason}); only its In_Port and Out_Port are accepted`,
         detail: detail({ polatisPortRange: device.polatisPortRange, reason: parsed.reason }),
       });
@@ -129,7 +128,6 @@ export function checkDevices(
 function checkMaintenance(
   device: TopologyDeviceFacts,
   nodeId: string | undefined,
-  label: string,
   bookings: readonly BookingFact[],
   options: DeviceCheckOptions,
   findings: FindingList,
@@ -141,7 +139,7 @@ function checkMaintenance(
       severity: 'error',
       nodeId,
       deviceId: device.deviceId,
-      message: `${label} has status ${describeValue(device.schedulerStatus)}`,
+      message: `${deviceLabel(device)} has status ${describeValue(device.schedulerStatus)}`,
       detail: detail({ status: device.schedulerStatus }),
     });
   }
@@ -167,7 +165,7 @@ function checkMaintenance(
         nodeId,
         deviceId: device.deviceId,
         message:
-          `${label} has ${what} ${formatWindow(window)} during the requester's booking ` +
+          `${deviceLabel(device)} has ${what} ${formatWindow(window)} during the requester's booking ` +
           `${booking.bookingId} (${formatWindow(booking)})`,
         detail: { ...base, bookingId: booking.bookingId },
       });
@@ -182,8 +180,8 @@ function checkMaintenance(
         nodeId,
         deviceId: device.deviceId,
         message: underWay
-          ? `${label} is under ${what} now (${formatWindow(window)})`
-          : `${label} has ${what} starting ${formatTime(window.startsAt)}, within ${formatDuration(options.horizonMs)} (${formatWindow(window)})`,
+          ? `${deviceLabel(device)} is under ${what} now (${formatWindow(window)})`
+          : `${deviceLabel(device)} has ${what} starting ${formatTime(window.startsAt)}, within ${formatDuration(options.horizonMs)} (${formatWindow(window)})`,
         detail: base,
       });
     }

@@ -359,22 +359,18 @@ function readEnd(
   const rawData = data ? own(data, dataField) : undefined;
   const handle = parsePortSpec(rawHandle);
   const fromData = parsePortSpec(rawData);
-  let ok = true;
-  for (const [field, spec, raw] of [
-    [handleField, handle, rawHandle],
-    [`data.${dataField}`, fromData, rawData],
-  ] as Array<[string, PortSpec, unknown]>) {
-    if (spec.ok) continue;
-    ok = false;
-    findings.add({
-      kind: 'bad_port',
-      severity: 'error',
+  if (!handle.ok || !fromData.ok) {
+    reportBadPorts(
+      [
+        [handleField, handle, rawHandle],
+        [`data.${dataField}`, fromData, rawData],
+      ],
       edgeId,
-      message: `edge ${quoteId(edgeId)}: ${field} ${spec.reason}`,
-      detail: detail({ index, field, got: detailValue(raw) }),
-    });
+      index,
+      findings,
+    );
+    return null;
   }
-  if (!ok || !handle.ok || !fromData.ok) return null;
   const portsDiffer = handle.port !== null && fromData.port !== null && handle.port !== fromData.port;
   const sidesDiffer = handle.side !== null && fromData.side !== null && handle.side !== fromData.side;
   if (portsDiffer || sidesDiffer) {
@@ -395,4 +391,22 @@ function readEnd(
     side: handle.side ?? fromData.side,
     spec: handle.text ?? fromData.text,
   };
+}
+
+function reportBadPorts(
+  specs: Array<[string, PortSpec, unknown]>,
+  edgeId: string,
+  index: number,
+  findings: FindingList,
+): void {
+  for (const [field, spec, raw] of specs) {
+    if (spec.ok) continue;
+    findings.add({
+      kind: 'bad_port',
+      severity: 'error',
+      edgeId,
+      message: `edge ${quoteId(edgeId)}: ${field} ${spec.reason}`,
+      detail: detail({ index, field, got: detailValue(raw) }),
+    });
+  }
 }

@@ -281,6 +281,25 @@ describe('topologies/properties', () => {
       assert.equal(result.outcome, 'invalid');
     });
 
+    it('a well-formed 10,000-node ring (cost grows linearly, not quadratically)', () => {
+      const size = 10_000;
+      const devices = Array.from({ length: size }, (_, i) => device(i + 1));
+      const ring = facts(devices, { requesterBookings: devices.map((d) => booking(d.deviceId, 1, 2)) });
+      const nodes = devices.map((d) => ({ id: `n${d.deviceId}`, data: { deviceId: d.deviceId } }));
+      const edges = devices.map((d) => ({
+        id: `e${d.deviceId}`,
+        source: `n${d.deviceId}`,
+        target: `n${(d.deviceId % size) + 1}`,
+      }));
+      const started = process.hrtime.bigint();
+      const result = reviewTopology(parseTopology({ nodes, edges }), ring, { now: NOW });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      assert.equal(result.outcome, 'approved');
+      assert.equal(result.usedPorts.length, 2 * size);
+      // About 0.1 s on a laptop core; the bound leaves room for a loaded CI machine.
+      assert.ok(ms < 1500, `took ${ms} ms`);
+    });
+
     it('huge lists and texts', () => {
       const huge = Array.from({ length: 200_000 }, (_, i) => i);
       assert.deepEqual(
