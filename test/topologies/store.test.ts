@@ -261,7 +261,7 @@ describe('topologies/store', () => {
     const policy = rows.find((r) => r.kind === 'policy:odd');
     assert.equal(policy.message, 'policy \ufffd message');
     assert.deepEqual(Object.keys(policy.detail).sort(), ['__proto__', 'deep', 's']);
-    assert.deepEqual(policy.detail.__proto__, { polluted: true });
+    assert.deepEqual(Object.getOwnPropertyDescriptor(policy.detail, '__proto__')?.value, { polluted: true });
     assert.equal(policy.detail.s, '\ufffd');
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
