@@ -156,13 +156,9 @@ function parseNodes(list: unknown[], findings: FindingList): TopologyNode[] {
       continue;
     }
     firstIndex.set(id, index);
-    const type = own(item, 'type');
-    nodes.push({
-      id,
-      index,
-      type: typeof type === 'string' ? type.slice(0, VALUE_CHARS) : null,
-      ...readDeviceRef(id, index, own(item, 'data'), findings),
-    });
+    const rawType = own(item, 'type');
+    const type = typeof rawType === 'string' ? rawType.slice(0, VALUE_CHARS) : null;
+    nodes.push({ id, index, type, ...readDeviceRef(id, index, type, own(item, 'data'), findings) });
   }
   return nodes;
 }
@@ -170,6 +166,7 @@ function parseNodes(list: unknown[], findings: FindingList): TopologyNode[] {
 function readDeviceRef(
   nodeId: string,
   index: number,
+  type: string | null,
   data: unknown,
   findings: FindingList,
 ): { deviceId: number | null; polatisName: string | null } {
@@ -181,8 +178,10 @@ function readDeviceRef(
       message: `node ${quoteId(nodeId)}: ${field} is ${describeValue(value)}; expected ${expected}`,
       detail: detail({ index, field, got: detailValue(value) }),
     });
+  // React Flow's `group` nodes are containers drawn around devices, not devices.
+  const container = type === 'group';
   if (data === undefined || data === null) {
-    warnNoDevice(nodeId, index, findings);
+    if (!container) warnNoDevice(nodeId, index, findings);
     return { deviceId: null, polatisName: null };
   }
   if (!isRecord(data)) {
@@ -212,7 +211,8 @@ function readDeviceRef(
       broken = true;
     }
   }
-  if (!broken && deviceId === null && polatisName === null) warnNoDevice(nodeId, index, findings);
+  if (!broken && !container && deviceId === null && polatisName === null)
+    warnNoDevice(nodeId, index, findings);
   return { deviceId, polatisName };
 }
 

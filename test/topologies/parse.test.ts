@@ -171,11 +171,16 @@ describe('topologies/parse', () => {
     );
   });
 
-  it('warns about a node that names no device', () => {
-    const result = parse([{ id: 'note', type: 'label', data: { label: 'rack 3' } }]);
+  it('warns about a node that names no device, except a group node drawn around devices', () => {
+    const result = parse([
+      { id: 'note', type: 'label', data: { label: 'rack 3' } },
+      { id: 'rack', type: 'group', data: { label: 'rack 3' } },
+      { id: 'rack2', type: 'group' },
+    ]);
     assert.deepEqual(kinds(result.findings), ['node_without_device']);
+    assert.equal(result.findings[0]?.nodeId, 'note');
     assert.equal(result.findings[0]?.severity, 'warning');
-    assert.equal(result.nodes.length, 1);
+    assert.equal(result.nodes.length, 3);
   });
 
   it('reports edges that are not objects, and names edges without ids by their index', () => {
