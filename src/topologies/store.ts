@@ -8,6 +8,10 @@
  * - `admin_audit_log`: one entry per check (actor_role `system:topology-review`), with outcome,
  *   counts and the first findings: the history of checks lives there.
  *
+ * A check older than the one already recorded (`last_checked_at` later than `checkedAt`) writes
+ * nothing: jobs may finish out of order, and the newer result stands. Concurrent checks of one
+ * topology serialize on the review row (INSERT ... ON CONFLICT, then SELECT ... FOR UPDATE).
+ *
  * The legacy tables have no server defaults: every NOT NULL column is supplied here. Times are
  * written as UTC ISO text, which `timestamp without time zone` columns store as UTC whatever
  * the host's time zone.
@@ -40,14 +44,21 @@ export interface RecordedReview {
   status: string;
   /** True when a person's resolution kept its status (the outcome was not written to it). */
   statusKept: boolean;
+  /**
+   * True when the review already holds a later check (`last_checked_at` after `checkedAt`):
+   * nothing was written, so a slow, older check never replaces a newer one.
+   */
+  stale: boolean;
   findingsWritten: number;
-  auditId: number;
+  /** The audit entry written; null when the check was stale. */
+  auditId: number | null;
 }
 
 interface ReviewRow {
   id: number;
   status: string;
   resolved_at: Date | null;
+  last_checked_at: Date | null;
 }
 
 /** Raised when the topology does not exist (the review row cannot reference it). */
@@ -92,9 +103,21 @@ export async function recordReviewOutcome(
     const row = (await trx(TOPOLOGY_REVIEW_TABLE)
       .where({ topology_id: topologyId })
       .forUpdate()
-      .first('id', 'status', 'resolved_at')) as ReviewRow;
+      .first('id', 'status', 'resolved_at', 'last_checked_at')) as ReviewRow;
     reviewId = row.id;
     previousStatus = row.status;
+    if (row.last_checked_at !== null && row.last_checked_at.getTime() > input.checkedAt.getTime()) {
+      // A later check has already been recorded (jobs finish out of order): keep it.
+      return {
+        reviewId,
+        created: false,
+        status: row.status,
+        statusKept: false,
+        stale: true,
+        findingsWritten: 0,
+        auditId: null,
+      };
+    }
     const update: Record<string, unknown> = {
       conflict_count: result.conflictCount,
       last_checked_at: at,
@@ -136,6 +159,7 @@ export async function recordReviewOutcome(
     created,
     status,
     statusKept,
+    stale: false,
     findingsWritten: result.findings.length,
     auditId: (audit as { id: number }).id,
   };

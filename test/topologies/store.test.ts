@@ -205,6 +205,45 @@ describe('topologies/store', () => {
     assert.match(audit.message, /status "approved" kept \(resolved by a person\)$/);
   });
 
+  it('keeps a newer check when an older one finishes later', async () => {
+    const topologyId = await topology('out of order');
+    const newer = await record({ topologyId, result: result('conflicts', [portReused]), checkedAt: T1 });
+    const older = await record({ topologyId, result: result('approved', []), checkedAt: T0 });
+    assert.deepEqual([older.stale, older.auditId, older.findingsWritten], [true, null, 0]);
+    const review = await reviewRow(topologyId);
+    assert.deepEqual([review.status, review.last_checked_at.toISOString()], ['conflicts', T1.toISOString()]);
+    assert.deepEqual(
+      (await findingRows(newer.reviewId)).map((r) => r.kind),
+      ['port_reused'],
+    );
+    assert.equal((await auditRows(newer.reviewId)).length, 1);
+  });
+
+  it('serializes concurrent checks of one topology: one review row, one set of findings', async () => {
+    const topologyId = await topology('concurrent');
+    const checks = [T0, T1, T0, T1].map((checkedAt, i) =>
+      record({
+        topologyId,
+        result: result('conflicts', i % 2 ? [unknownDevice] : [unknownDevice, portReused]),
+        checkedAt,
+      }),
+    );
+    const recorded = await Promise.all(checks);
+    assert.equal(new Set(recorded.map((r) => r.reviewId)).size, 1);
+    assert.equal(recorded.filter((r) => r.created).length, 1);
+    const [{ count }] = await knex('topology_review')
+      .where({ topology_id: topologyId })
+      .count({ count: '*' });
+    assert.equal(count, 1);
+    const rows = await findingRows(recorded[0]?.reviewId as number);
+    // Whatever the order, the set is one check's set: the T1 check's single finding wins.
+    assert.deepEqual(
+      rows.map((r) => r.kind),
+      ['unknown_device'],
+    );
+    assert.equal((await reviewRow(topologyId)).last_checked_at.toISOString(), T1.toISOString());
+  });
+
   it('writes nothing when the surrounding transaction rolls back', async () => {
     const topologyId = await topology('rolled back');
     await assert.rejects(
