@@ -29,7 +29,13 @@ export { MAX_PORT, parsePortSpec } from './handles';
 export { type ParseOptions, type ParseResult, parseTopology, type TopologyInput } from './parse';
 export { type PortRange, parsePortRange, rangeHas } from './portRange';
 export type { UsedPort } from './ports';
-export { DEFAULT_HORIZON_MS, type ReviewDetails, type ReviewOptions, reviewTopology } from './review';
+export {
+  DEFAULT_HORIZON_MS,
+  type ReviewDetails,
+  type ReviewOptions,
+  reviewTopology,
+  topologyUsedPorts,
+} from './review';
 export {
   AUDIT_ACTION,
   AUDIT_ACTOR_ROLE,

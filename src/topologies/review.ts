@@ -10,6 +10,7 @@ import { checkDevices, DEFAULT_MAINTENANCE_STATUSES, DEFAULT_RETIRED_STATUSES } 
 import type { TopologyFacts } from './facts';
 import { detail, type FindingLimits, FindingList, type OmittedFindings } from './findings';
 import { decideOutcome, summarize } from './outcome';
+import { type PortRange, parsePortRange } from './portRange';
 import { checkPorts, type UsedPort } from './ports';
 import { resolveDevices } from './resolve';
 import { plural } from './text';
@@ -95,4 +96,23 @@ export function reviewTopology(
     notes: summarize(outcome, findings.counts, findings.kept),
     usedPorts,
   };
+}
+
+/**
+ * The switch ports a topology uses on known devices, without the rest of the review: what the
+ * DB loader computes for each other approved topology to fill `otherTopologyPorts`. Needs only
+ * `facts.devices` / `deviceIdsByPolatisName`; ends that cannot be resolved are left out.
+ */
+export function topologyUsedPorts(
+  graph: ParsedTopology,
+  facts: Pick<TopologyFacts, 'devices' | 'deviceIdsByPolatisName'>,
+): UsedPort[] {
+  const scratch = new FindingList({ maxFindings: 0 });
+  const resolution = resolveDevices(graph, facts, scratch);
+  const ranges = new Map<number, PortRange | null>();
+  for (const deviceId of resolution.nodesOfDevice.keys()) {
+    const parsed = parsePortRange(facts.devices.get(deviceId)?.polatisPortRange ?? null);
+    ranges.set(deviceId, parsed.ok ? parsed.range : null);
+  }
+  return checkPorts(graph, resolution, facts, ranges, scratch);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PortUsageFact } from '../../src/topologies/facts';
 import { NOTES_CHARS } from '../../src/topologies/outcome';
 import { parseTopology } from '../../src/topologies/parse';
-import { reviewTopology } from '../../src/topologies/review';
+import { topologyUsedPorts } from '../../src/topologies/review';
 import {
   booking,
   device,
@@ -10,7 +10,6 @@ import {
   facts,
   hours,
   kinds,
-  NOW,
   node,
   OTHER_USER,
   ofKind,
@@ -488,15 +487,11 @@ describe('topologies/review', () => {
     const devices = [device(1), device(2)];
 
     function usageOfApprovedTopology(from: number, to: number): PortUsageFact[] {
-      // What the DB loader does for another approved topology: parse it, review it to learn its
-      // ports, and attach its owner's booking windows of those devices.
-      const otherFacts = facts(devices, { topologyId: 2 });
-      const { usedPorts } = reviewTopology(
+      // What the DB loader does for another approved topology: parse it, learn its ports,
+      // and attach its owner's booking windows of those devices.
+      const usedPorts = topologyUsedPorts(
         parseTopology({ nodes: nodesJson, edges: edgesJson }),
-        otherFacts,
-        {
-          now: NOW,
-        },
+        facts(devices),
       );
       return usedPorts.map((p) => ({
         topologyId: 2,
