@@ -242,6 +242,23 @@ describe('topologies/store', () => {
     assert.equal((await reviewRow(topologyId)).last_checked_at.toISOString(), T1.toISOString());
   });
 
+  it('writes UTC times whatever the time zone of the host', async () => {
+    const topologyId = await topology('time zone');
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      await record({ topologyId, result: result('approved', []), checkedAt: T1 });
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+    const review = await reviewRow(topologyId);
+    assert.deepEqual(
+      [review.last_checked_at.toISOString(), review.created_at.toISOString()],
+      [T1.toISOString(), T1.toISOString()],
+    );
+  });
+
   it('writes nothing when the surrounding transaction rolls back', async () => {
     const topologyId = await topology('rolled back');
     await assert.rejects(
