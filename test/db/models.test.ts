@@ -76,7 +76,7 @@ describe('models of the legacy tables', () => {
     assert.equal(device?.maintenance_start, '2024-05-01 08:00');
     assert.deepEqual(device?.bookings?.map((b) => b.booking_id).sort(), [1, 2, 4]);
     assert.deepEqual(device?.ownerships?.map((o) => o.owner_id).sort(), [2, 3]);
-    assert.deepEqual(device?.tags?.map((t) => t.tag).sort(), ['Core', 'core ']);
+    assert.deepEqual(device?.tags?.map((t) => t.tag).sort(), ['Core', 'Lab']);
     assert.deepEqual(device?.healthSnapshots?.map((h) => h.status).sort(), ['degraded', 'up']);
   });
 

@@ -90,7 +90,7 @@ export const LEGACY_ROWS: Readonly<Record<string, string>> = {
   device_tags: `
     INSERT INTO device_tags (device_id, tag, created_at) VALUES
       (1, 'Core', '2024-02-01 09:00:00'),
-      (1, 'core ', '2024-02-01 09:00:01'),
+      (1, 'Lab', '2024-02-01 09:00:01'),
       (2, 'amp', '2024-02-01 09:00:02')`,
   device_health_snapshot: `
     INSERT INTO device_health_snapshot (device_id, status, heartbeat_at, metrics, updated_at) VALUES
