@@ -129,3 +129,17 @@ export function queryableLabels(series: string, metric: DocumentedMetric): Set<s
   if (series.endsWith('_bucket') && metric.type === 'histogram') labels.add('le');
   return labels;
 }
+
+/**
+ * The allowed values of one label of one metric: a closed set, or null for an open set (rule
+ * names, device names). Throws when the documentation has no row for it.
+ */
+export function allowedLabelValues(catalog: MetricCatalog, metric: string, label: string): string[] | null {
+  const rows = catalog.labelValues.filter(
+    (row) => row.labels.includes(label) && row.metrics.includes(metric),
+  );
+  if (rows.length !== 1) {
+    throw new Error(`docs/operations.md has ${rows.length} label-value rows for ${metric}{${label}}, not 1`);
+  }
+  return rows[0]!.values;
+}
