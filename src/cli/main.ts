@@ -4,7 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as demo } from './commands/demo';
+import { register as enqueue } from './commands/enqueue';
+import { register as jobs } from './commands/jobs';
 import { register as migrate } from './commands/migrate';
+import { register as start } from './commands/start';
 import { EXIT } from './context';
 
 export function buildProgram(): Command {
@@ -12,7 +15,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, demo]) register(program);
+  for (const register of [migrate, start, enqueue, jobs, demo]) register(program);
   return program;
 }
 
