@@ -52,7 +52,7 @@ describe('promtool checks of the Prometheus files and the metrics surface', () =
   it('accepts the alerting rules', () => {
     const result = promtool(['check', 'rules', 'prometheus/alerts.yml'], { cwd: REPO });
     assert.equal(result.status, 0, result.output);
-    assert.match(result.output, /SUCCESS: 5 rules found/);
+    assert.match(result.output, /SUCCESS: \d+ rules found/);
   });
 
   it('passes the unit tests of every alert', () => {
