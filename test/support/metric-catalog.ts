@@ -20,6 +20,8 @@ export interface DocumentedMetric {
   labels: string[];
   unit: string;
   help: string;
+  /** The `###` heading the metric is documented under (a part of the worker). */
+  section: string;
 }
 
 export interface LabelValues {
@@ -64,7 +66,9 @@ export function parseMetricCatalog(markdown: string): MetricCatalog {
   const metrics = new Map<string, DocumentedMetric>();
   const labelValues: LabelValues[] = [];
   let header: string[] | null = null;
+  let section = '';
   for (const line of metricsSection(markdown)) {
+    if (line.startsWith('### ')) section = line.slice(4).trim();
     if (!line.trim().startsWith('|')) {
       header = null;
       continue;
@@ -82,7 +86,14 @@ export function parseMetricCatalog(markdown: string): MetricCatalog {
       if (!name) throw new Error(`metric row without a backticked name: ${line}`);
       if (!TYPES.includes(type as MetricType)) throw new Error(`metric ${name}: unknown type "${type}"`);
       if (metrics.has(name)) throw new Error(`metric ${name} is documented twice`);
-      metrics.set(name, { name, type: type as MetricType, labels: backticked(labelsCell), unit, help });
+      metrics.set(name, {
+        name,
+        type: type as MetricType,
+        labels: backticked(labelsCell),
+        unit,
+        help,
+        section,
+      });
     } else if (key === 'label|on|values') {
       const [labelCell, onCell, valuesCell] = row as [string, string, string];
       const closed = /^`[^`]+`(\s*,\s*`[^`]+`)*$/.test(valuesCell);
