@@ -5,7 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { register as align } from './commands/align';
 import { register as demo } from './commands/demo';
+import { register as enqueue } from './commands/enqueue';
+import { register as jobs } from './commands/jobs';
 import { register as migrate } from './commands/migrate';
+import { register as start } from './commands/start';
 import { EXIT } from './context';
 
 export function buildProgram(): Command {
@@ -13,7 +16,8 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, align, demo]) register(program);
+  const commands = [migrate, align, start, enqueue, jobs, demo];
+  for (const register of commands) register(program);
   return program;
 }
 

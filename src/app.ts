@@ -1,0 +1,333 @@
+/**
+ * The application: builds every dependency once (logger, knex, Redis, metrics, readiness,
+ * producer, handler registry), registers the handler modules, and owns start-up and shutdown.
+ *
+ *     const app = await createApp(loadConfig());
+ *     await app.start({ queues: ['bookings'] });   // waits for Postgres and Redis, then consumes
+ *     await app.close();                           // drains, then closes everything in order
+ *
+ * Shutdown order: stop fetching and let active jobs finish (up to SHUTDOWN_TIMEOUT_MS), then
+ * close the queues, the parts' own cleanups, Redis, knex and the HTTP server. Each step runs
+ * even if an earlier one failed; `close()` is idempotent, and `close({ force: true })` stops
+ * waiting for active jobs (their locks expire and another worker runs them again).
+ */
+import type { Registry } from 'prom-client';
+import { type Config, redactUrl } from './config';
+import { jobsOfQueue, QUEUE_NAMES, type QueueName } from './contracts';
+import { createKnex } from './db/knex';
+import type { AppDeps } from './deps';
+import { HANDLER_MODULES } from './handlers';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { type QueueCounts, registerQueueDepth } from './metrics/queue-depth';
+import { ReadinessChecks } from './metrics/readiness';
+import { createHttpServer, type HttpServer } from './metrics/server';
+import { createRedis, pingRedis, watchRedis } from './queues/connection';
+import { type HandlerModule, HandlerRegistry } from './queues/handlers';
+import { PROCESSED_EVENTS } from './queues/process-event';
+import { createProducer } from './queues/producer';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queues/retry';
+import { DEFAULT_RETENTION, startWorkerPool, type WorkerPool } from './queues/runtime';
+import { waitFor } from './startup';
+
+/** Settings that are not environment variables: sensible defaults, overridable in code (tests). */
+export interface RuntimeTuning {
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
+  readonly retry: RetryPolicy;
+  /** Postgres statement_timeout inside a job's transaction. */
+  readonly statementTimeoutMs: number;
+  readonly retention: typeof DEFAULT_RETENTION;
+  /** Queue statistics for /metrics: cache lifetime and Redis time limit. */
+  readonly queueStatsCacheMs: number;
+  readonly queueStatsTimeoutMs: number;
+  /** Time limit of each /readyz check. */
+  readonly readinessTimeoutMs: number;
+  /** Time limit of each shutdown step after the workers (queues, Redis, knex, HTTP). */
+  readonly closeStepTimeoutMs: number;
+  /** Start-up retry delays while Postgres or Redis is unreachable. */
+  readonly startupRetryInitialMs: number;
+  readonly startupRetryMaxMs: number;
+}
+
+export const DEFAULT_TUNING: RuntimeTuning = Object.freeze({
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 1,
+  retry: DEFAULT_RETRY_POLICY,
+  statementTimeoutMs: 60_000,
+  retention: DEFAULT_RETENTION,
+  queueStatsCacheMs: 5_000,
+  queueStatsTimeoutMs: 1_000,
+  readinessTimeoutMs: 2_000,
+  closeStepTimeoutMs: 10_000,
+  startupRetryInitialMs: 500,
+  startupRetryMaxMs: 30_000,
+});
+
+export interface AppOptions {
+  /** Defaults to JSON logs on stdout at config.logLevel. */
+  readonly logger?: Logger;
+  /** Defaults to src/handlers.ts (the parts' handler modules). */
+  readonly handlerModules?: readonly HandlerModule[];
+  readonly registry?: Registry;
+  readonly tuning?: Partial<RuntimeTuning>;
+}
+
+export interface StartOptions {
+  /** Queues to consume (default: all). */
+  readonly queues?: readonly QueueName[];
+}
+
+export interface CloseReport {
+  /** True when active jobs were abandoned (deadline passed or force asked). */
+  readonly forced: boolean;
+  /** Steps that failed, as `step: message`. */
+  readonly errors: readonly string[];
+}
+
+export interface App {
+  readonly deps: AppDeps;
+  readonly http: HttpServer;
+  readonly tuning: RuntimeTuning;
+  /** Starts the HTTP server, waits for Postgres and Redis, then starts the workers. */
+  start(options?: StartOptions): Promise<void>;
+  close(options?: { force?: boolean }): Promise<CloseReport>;
+  /** Settles when a close() has finished. */
+  readonly closed: Promise<CloseReport>;
+}
+
+async function queueCounts(deps: AppDeps, queue: QueueName): Promise<QueueCounts> {
+  const c = await deps.producer
+    .queue(queue)
+    .getJobCounts('wait', 'prioritized', 'waiting-children', 'active', 'delayed', 'failed');
+  const n = (key: string) => c[key] ?? 0;
+  return {
+    waiting: n('wait') + n('prioritized') + n('waiting-children'),
+    active: n('active'),
+    delayed: n('delayed'),
+    failed: n('failed'),
+  };
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const tuning: RuntimeTuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // One connection per concurrently running job, plus a few for probes and parts' own reads.
+  const knex = createKnex(config.databaseUrl, {
+    poolMax: QUEUE_NAMES.length * config.workerConcurrency + 4,
+    applicationName: 'provdb-worker',
+  });
+  const redis = createRedis(config.redisUrl, 'producer');
+  watchRedis(redis, config.redisUrl, logger);
+  const producer = createProducer({ connection: redis, prefix: config.queuePrefix, logger });
+  const metrics = createMetrics(options.registry);
+  const readiness = new ReadinessChecks(tuning.readinessTimeoutMs);
+  const handlers = new HandlerRegistry();
+  const cleanups: Array<{ name: string; fn: () => Promise<void> | void }> = [];
+
+  const deps: AppDeps = {
+    config,
+    logger,
+    knex,
+    redis,
+    producer,
+    metrics,
+    readiness,
+    handlers,
+    onClose(name, fn) {
+      cleanups.unshift({ name, fn });
+    },
+  };
+
+  readiness.add('postgres', async () => {
+    await knex.raw('SELECT 1');
+  });
+  readiness.add('redis', () => pingRedis(redis));
+  registerQueueDepth(metrics.registry, {
+    queues: QUEUE_NAMES,
+    fetch: (queue) => queueCounts(deps, queue),
+    cacheTtlMs: tuning.queueStatsCacheMs,
+    timeoutMs: tuning.queueStatsTimeoutMs,
+    logger,
+  });
+  for (const module of options.handlerModules ?? HANDLER_MODULES) {
+    try {
+      await module.register(handlers, deps);
+    } catch (error) {
+      throw new Error(`handler module ${module.name} failed to register: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  const http = createHttpServer({
+    registry: metrics.registry,
+    readiness,
+    logger,
+    host: config.metricsHost,
+    port: config.metricsPort,
+  });
+
+  const abort = new AbortController();
+  let pool: WorkerPool | undefined;
+  let closing: Promise<CloseReport> | undefined;
+  let forceRequested: () => void = () => undefined;
+  const forced = new Promise<void>((resolve) => {
+    forceRequested = resolve;
+  });
+  let settleClosed: (report: CloseReport) => void = () => undefined;
+  const closed = new Promise<CloseReport>((resolve) => {
+    settleClosed = resolve;
+  });
+
+  async function start(startOptions: StartOptions = {}): Promise<void> {
+    const queues = startOptions.queues ?? QUEUE_NAMES;
+    if (closing) throw new Error('the application is shutting down');
+    await http.listen();
+    const retry = {
+      logger,
+      signal: abort.signal,
+      initialDelayMs: tuning.startupRetryInitialMs,
+      maxDelayMs: tuning.startupRetryMaxMs,
+    };
+    await waitFor(
+      `Postgres at ${redactUrl(config.databaseUrl)}`,
+      async () => {
+        await knex.raw('SELECT 1');
+      },
+      retry,
+    );
+    const { rows } = await knex.raw<{ rows: Array<{ table: string | null }> }>(
+      'SELECT to_regclass(?) AS "table"',
+      [PROCESSED_EVENTS],
+    );
+    if (!rows[0]?.table) {
+      throw new Error(`table ${PROCESSED_EVENTS} is missing: run \`provdb-worker migrate\` first`);
+    }
+    await waitFor(`Redis at ${redactUrl(config.redisUrl)}`, () => pingRedis(redis), retry);
+    abort.signal.throwIfAborted();
+
+    pool = startWorkerPool(
+      {
+        knex,
+        handlers,
+        logger,
+        producer,
+        metrics: metrics.jobs,
+        retry: tuning.retry,
+        statementTimeoutMs: tuning.statementTimeoutMs,
+      },
+      {
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        queues,
+        concurrency: config.workerConcurrency,
+        lockDurationMs: tuning.lockDurationMs,
+        stalledIntervalMs: tuning.stalledIntervalMs,
+        maxStalledCount: tuning.maxStalledCount,
+        retention: tuning.retention,
+      },
+    );
+    await pool.waitUntilReady();
+    const unhandled = queues.flatMap(jobsOfQueue).filter((name) => handlers.handlersFor(name).length === 0);
+    if (unhandled.length > 0) {
+      logger.warn(
+        { jobs: unhandled },
+        `no handler registered for ${unhandled.join(', ')}: such jobs will fail`,
+      );
+    }
+    logger.info(
+      {
+        queues,
+        concurrency: config.workerConcurrency,
+        prefix: config.queuePrefix,
+        handled: handlers.jobNames(),
+        metrics: http.url,
+      },
+      `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue)`,
+    );
+  }
+
+  async function drainWorkers(): Promise<boolean> {
+    if (!pool) return false;
+    const active = pool.activeJobs();
+    logger.info(
+      { activeJobs: active, timeoutMs: config.shutdownTimeoutMs },
+      `stopping workers: waiting up to ${config.shutdownTimeoutMs} ms for ${active} active job(s)`,
+    );
+    const drained = pool.close(false).then(() => 'drained' as const);
+    const outcome = await Promise.race([
+      drained,
+      new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref()),
+      forced.then(() => 'forced' as const),
+    ]);
+    if (outcome === 'drained') return false;
+    drained.catch(() => undefined);
+    logger.warn(
+      { activeJobs: pool.activeJobs(), reason: outcome },
+      `${outcome === 'timeout' ? 'shutdown deadline passed' : 'forced shutdown'}: leaving ${pool.activeJobs()} active job(s) to be run again by another worker`,
+    );
+    return true;
+  }
+
+  async function shutdown(): Promise<CloseReport> {
+    readiness.markShuttingDown();
+    abort.abort(new Error('shutting down'));
+    const errors: string[] = [];
+    let wasForced = false;
+    const step = async (name: string, fn: () => Promise<void> | void) => {
+      try {
+        await withDeadline(Promise.resolve().then(fn), tuning.closeStepTimeoutMs, name);
+      } catch (error) {
+        errors.push(`${name}: ${(error as Error).message}`);
+        logger.error({ step: name, err: (error as Error).message }, `shutdown: closing ${name} failed`);
+      }
+    };
+    try {
+      wasForced = await drainWorkers();
+    } catch (error) {
+      errors.push(`workers: ${(error as Error).message}`);
+      logger.error({ step: 'workers', err: (error as Error).message }, 'shutdown: closing workers failed');
+    }
+    await step('queues', () => producer.close());
+    for (const cleanup of cleanups) await step(cleanup.name, cleanup.fn);
+    await step('redis', async () => {
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
+    });
+    await step('postgres', () => knex.destroy());
+    await step('http', () => http.close());
+    const report = { forced: wasForced, errors };
+    logger.info(
+      report,
+      errors.length === 0 && !wasForced ? 'provdb-worker stopped' : 'provdb-worker stopped with problems',
+    );
+    settleClosed(report);
+    return report;
+  }
+
+  return {
+    deps,
+    http,
+    tuning,
+    start,
+    closed,
+    close(closeOptions = {}) {
+      if (closeOptions.force) forceRequested();
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

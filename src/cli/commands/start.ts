@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createApp } from '../../app';
+import { isQueueName, QUEUE_NAMES, type QueueName } from '../../contracts';
+import { runUntilSignal } from '../../run';
+import { action, UsageError } from '../context';
+
+/** `--queues a,b` -> queue names; every name must be a known queue. */
+export function parseQueues(value: string | undefined): QueueName[] {
+  if (value === undefined) return [...QUEUE_NAMES];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !isQueueName(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(
+      `--queues: ${unknown.length > 0 ? `unknown queue(s) ${unknown.join(', ')}` : 'no queue given'}; known queues: ${QUEUE_NAMES.join(', ')}`,
+    );
+  }
+  return [...new Set(names)] as QueueName[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'run the workers: consume the queues with WORKER_CONCURRENCY jobs at once per queue, serve /metrics, /healthz and /readyz',
+    )
+    .option('--queues <names>', `comma-separated queues to consume (default: ${QUEUE_NAMES.join(',')})`)
+    .action(
+      action(async (ctx, opts: { queues?: string }) => {
+        const queues = parseQueues(opts.queues);
+        const app = await createApp(ctx.config);
+        const code = await runUntilSignal(app, { queues });
+        // Everything is closed; do not let a stray handle of a library keep the process alive.
+        setTimeout(() => process.exit(code), 2_000).unref();
+        return code;
+      }),
+    );
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import {
+  classifyError,
+  InvalidPayloadError,
+  isTransientError,
+  RowNotFoundError,
+  TransientError,
+} from '../src/errors';
+
+const pgError = (code: string, message = 'pg error') => Object.assign(new Error(message), { code });
+
+describe('error taxonomy', () => {
+  it('classifies our own errors', () => {
+    assert.equal(classifyError(new InvalidPayloadError('bad')), 'invalid');
+    assert.equal(classifyError(new RowNotFoundError('booking_table', 42)), 'not_found');
+    assert.equal(classifyError(new TransientError('busy')), 'transient');
+    assert.equal(classifyError(new TypeError('x is undefined')), 'fatal');
+    assert.equal(new RowNotFoundError('booking_table', 42).message, 'booking_table row 42 not found');
+  });
+
+  it('recognises serialization failures, deadlocks and lost connections as transient', () => {
+    for (const code of ['40001', '40P01', '57P01', '08006', 'ECONNREFUSED', 'ECONNRESET']) {
+      assert.ok(isTransientError(pgError(code)), code);
+    }
+    assert.ok(isTransientError(new Error('Connection terminated unexpectedly')));
+    assert.ok(isTransientError(Object.assign(new Error('timeout'), { name: 'KnexTimeoutError' })));
+    assert.ok(isTransientError(new AggregateError([pgError('ECONNREFUSED')], 'connect failed')));
+  });
+
+  it('looks through wrapping causes', () => {
+    assert.ok(
+      isTransientError(new Error('refresh failed', { cause: pgError('40P01', 'deadlock detected') })),
+    );
+  });
+
+  it('does not retry constraint violations or syntax errors', () => {
+    for (const code of ['23505', '23P01', '42601', '22P02'])
+      assert.equal(classifyError(pgError(code)), 'fatal', code);
+  });
+});
