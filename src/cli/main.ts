@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { register as demo } from './commands/demo';
 import { register as migrate } from './commands/migrate';
+import { register as rulesCheck } from './commands/rules-check';
+import { register as rulesTest } from './commands/rules-test';
 import { EXIT } from './context';
 
 export function buildProgram(): Command {
@@ -12,7 +14,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, demo]) register(program);
+  for (const register of [migrate, demo, rulesCheck, rulesTest]) register(program);
   return program;
 }
 

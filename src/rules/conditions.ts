@@ -128,6 +128,13 @@ function checkLeaf(
   at: string,
   problems: ConditionProblem[],
 ): void {
+  if (Object.hasOwn(node, 'condition') && !Object.hasOwn(node, 'fact')) {
+    problems.push({
+      at: jsonPath(at, 'condition'),
+      message: 'shared conditions ("condition": name) are not supported: write the condition in the rule',
+    });
+    return;
+  }
   for (const key of Object.keys(node)) {
     if (LEAF_KEYS.has(key)) continue;
     const why =

@@ -54,6 +54,7 @@ export interface Reason {
 export interface RuleTrace {
   readonly policy: string;
   readonly rule: string;
+  readonly code: string;
   readonly conditions?: readonly ConditionExplanation[];
 }
 
@@ -150,6 +151,7 @@ export async function evaluate<K extends PolicyKind>(
     notFired.push({
       policy: prepared.policy,
       rule: prepared.rule.name,
+      code: prepared.rule.event.params.code,
       ...(options.explain === 'all' ? { conditions: explainConditions(result, factMap) } : {}),
     });
   }

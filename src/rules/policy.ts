@@ -150,7 +150,9 @@ export function validatePolicy(
     for (const p of zodProblems(top.error, raw, '', 'file'))
       errors.push({ file, at: p.at, message: p.message });
   }
-  const kind = top.success ? top.data.appliesTo : undefined;
+  // Conditions are checked even when the top level has problems, as long as the kind is known.
+  const rawKind = (raw as { appliesTo?: unknown }).appliesTo;
+  const kind = POLICY_KINDS.find((k) => k === rawKind);
   const rawRules = (raw as { rules?: unknown }).rules;
   const rules: PolicyRule[] = [];
   const seen = new Map<string, number>();
