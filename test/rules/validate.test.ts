@@ -43,7 +43,7 @@ function policy(): Record<string, unknown> {
 
 type Rule = {
   name?: unknown;
-  conditions: { all?: Array<Record<string, unknown>> };
+  conditions: { all?: Array<Record<string, unknown>>; any?: unknown[] };
   event: { type: string; params: Record<string, unknown> };
 };
 const rule0 = (p: Record<string, unknown>) => (p.rules as Rule[])[0]!;
