@@ -52,7 +52,7 @@ export const usageFact = z.strictObject({
   ),
   bookedHours: field(
     z.number(),
-    'Device-hours the requester owns (pending, awaiting approval, confirmed or completed) in the rolling window of windowDays days ending at the end of this booking, counting this one.',
+    'The most device-hours the requester owns (pending, awaiting approval, confirmed or completed) in any window of windowDays days that overlaps this booking, counting this one.',
     26,
   ),
   windowDays: field(z.number(), 'Length of that rolling window (limits.bookedHoursWindowDays).', 7),
