@@ -80,7 +80,7 @@ export function parseRuleSettings(rows: ReadonlyArray<{ key: string; value: unkn
 } {
   const problems: string[] = [];
   const out: { -readonly [K in keyof RuleSettings]: RuleSettings[K] } = { ...DEFAULT_RULE_SETTINGS };
-  const byKey = new Map(
+  const byKey = new Map<string, keyof typeof SETTING_KEYS>(
     Object.entries(SETTING_KEYS).map(([name, key]) => [key, name as keyof typeof SETTING_KEYS]),
   );
   for (const { key, value } of rows) {
