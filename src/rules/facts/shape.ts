@@ -122,5 +122,6 @@ function plural(words: string): string {
   if (words.startsWith('time')) return words.replace(/^time/, 'times');
   if (words === 'text') return 'texts';
   if (words === 'true/false') return 'true/false values';
-  return `${words.replace(/^(\w+)/, '$1s')}`;
+  if (words.endsWith('number')) return `${words}s`;
+  return words.startsWith('list of') ? `lists (${words})` : `${words}s`;
 }
