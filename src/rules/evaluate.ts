@@ -4,7 +4,8 @@
  * A fresh json-rules-engine Engine is built for every evaluation from the snapshot's frozen rule
  * definitions: one Engine shared by concurrent `run()` calls is unsafe (a fast run marks it
  * finished and a slower one silently skips its lower-priority rules), and Rule instances carry
- * per-run state. Building one costs a few microseconds per rule (see bench/rules-eval.ts).
+ * per-run state. Building one costs about 8 µs for the 18 shipped booking rules, some 5% of an
+ * evaluation (see bench/rules-eval.ts).
  *
  * Facts are handed in whole, as runtime facts, so no condition ever fetches anything; undefined
  * facts are errors (`allowUndefinedFacts: false`), paths are plain dot paths.
@@ -15,7 +16,7 @@ import { ENGINE_OPERATORS, findOperator } from './operators';
 import { createPathResolver, resolvePath } from './path';
 import type { EventType } from './policy';
 import type { PreparedRule, RuleSetSnapshot } from './snapshot';
-import { formatValue, interpolate, parseTemplate, placeholderValue } from './template';
+import { interpolate, parseTemplate, placeholderValue } from './template';
 
 export type Outcome = 'allow' | 'require_approval' | 'deny';
 
@@ -272,10 +273,4 @@ function lookup(facts: Readonly<Record<string, unknown>>, fact: string, path: st
 /** Decisions are stored as JSON: a value a path did not find is recorded as null. */
 function jsonSafe(value: unknown): unknown {
   return value === undefined ? null : value;
-}
-
-/** A one-line summary of a decision, for logs and the CLI. */
-export function summarizeDecision(decision: Decision): string {
-  if (decision.reasons.length === 0) return `${decision.outcome} (no rule fired)`;
-  return `${decision.outcome}: ${decision.reasons.map((r) => `${r.code} ${formatValue(r.message)}`).join('; ')}`;
 }

@@ -14,7 +14,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { didYouMean, jsonPath, type RuleFileError } from './errors';
-import { type Decision, evaluate, type Outcome } from './evaluate';
+import { type Decision, evaluate } from './evaluate';
 import { checkFacts, type FactsOf, POLICY_KINDS, type PolicyKind } from './facts/catalog';
 import { parseJson } from './json';
 import { isPolicyFileName } from './load';
@@ -308,5 +308,3 @@ function conditionLine(c: {
   const name = c.path ? `${c.fact}.${c.path}` : c.fact;
   return `${c.result ? 'true ' : 'false'}  ${name} (${JSON.stringify(c.factValue)}) ${c.operator} ${JSON.stringify(c.comparedValue)}`;
 }
-
-export type { Outcome };
