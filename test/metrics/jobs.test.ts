@@ -6,7 +6,7 @@ import { JOB_OUTCOMES, RETRY_REASONS, UNKNOWN_JOB } from '../../src/metrics/jobs
 import { QUEUE_STATES } from '../../src/metrics/queue-depth';
 import { migratedDatabase, type TestDatabase } from '../support/db';
 import { TEST_REDIS_URL } from '../support/env';
-import { scrape, valueOf } from '../support/metrics';
+import { sampleValue, scrape } from '../support/metrics';
 import { TcpProxy } from '../support/proxy';
 import { deletePrefix, uniquePrefix } from '../support/redis';
 import { auditModule, captureLogs, EVENT_AT, testConfig, waitUntil } from '../support/runtime';
@@ -81,18 +81,18 @@ describe('job and queue metrics', () => {
     const { status, samples } = await scrape(app.http.url as string);
     assert.equal(status, 200);
     const processed = (outcome: string) =>
-      valueOf(samples, 'provdb_jobs_processed_total', { ...bookings, outcome });
+      sampleValue(samples, 'provdb_jobs_processed_total', { ...bookings, outcome });
     assert.equal(processed('completed'), 12);
     assert.equal(processed('failed'), 2);
     assert.equal(processed('invalid'), 4);
     assert.equal(processed('duplicate'), 3);
     // Every run that reached the handlers is timed (invalid payloads never do).
-    assert.equal(valueOf(samples, 'provdb_job_duration_seconds_count', bookings), 12 + 2 + 3);
-    assert.ok((valueOf(samples, 'provdb_job_duration_seconds_sum', bookings) ?? 0) > 0);
-    assert.equal(valueOf(samples, 'provdb_job_lag_seconds_count', { queue: 'bookings' }), ids.length);
+    assert.equal(sampleValue(samples, 'provdb_job_duration_seconds_count', bookings), 12 + 2 + 3);
+    assert.ok((sampleValue(samples, 'provdb_job_duration_seconds_sum', bookings) ?? 0) > 0);
+    assert.equal(sampleValue(samples, 'provdb_job_lag_seconds_count', { queue: 'bookings' }), ids.length);
     // Process metrics carry the prefix too.
-    assert.ok(valueOf(samples, 'provdb_process_cpu_seconds_total') !== undefined);
-    assert.ok(valueOf(samples, 'provdb_nodejs_eventloop_lag_seconds') !== undefined);
+    assert.ok(sampleValue(samples, 'provdb_process_cpu_seconds_total') !== undefined);
+    assert.ok(sampleValue(samples, 'provdb_nodejs_eventloop_lag_seconds') !== undefined);
   });
 
   it('never uses a label value outside the allowed sets', async () => {
@@ -101,7 +101,9 @@ describe('job and queue metrics', () => {
     await app.deps.producer.queue('bookings').add(`booking.${randomUUID()}`, { eventId: jobId }, { jobId });
     await waitUntil('the unknown job to fail', async () => {
       const { samples } = await scrape(app.http.url as string);
-      return valueOf(samples, 'provdb_jobs_processed_total', { job: UNKNOWN_JOB, outcome: 'invalid' }) === 1;
+      return (
+        sampleValue(samples, 'provdb_jobs_processed_total', { job: UNKNOWN_JOB, outcome: 'invalid' }) === 1
+      );
     });
     const allowed: Record<string, readonly string[]> = {
       queue: QUEUE_NAMES,
@@ -128,13 +130,16 @@ describe('job and queue metrics', () => {
   it('reports queue depth per state, and keeps the last counts (stale) while Redis is away', async () => {
     await waitUntil('queue counts', async () => {
       const { samples } = await scrape(app.http.url as string);
-      return valueOf(samples, 'provdb_queue_jobs', { queue: 'bookings', state: 'failed' }) === 7;
+      return sampleValue(samples, 'provdb_queue_jobs', { queue: 'bookings', state: 'failed' }) === 7;
     });
     const before = await scrape(app.http.url as string);
     for (const state of QUEUE_STATES) {
-      assert.notEqual(valueOf(before.samples, 'provdb_queue_jobs', { queue: 'devices', state }), undefined);
+      assert.notEqual(
+        sampleValue(before.samples, 'provdb_queue_jobs', { queue: 'devices', state }),
+        undefined,
+      );
     }
-    const seenAt = valueOf(before.samples, 'provdb_queue_jobs_last_success_timestamp_seconds', {
+    const seenAt = sampleValue(before.samples, 'provdb_queue_jobs_last_success_timestamp_seconds', {
       queue: 'bookings',
     });
     assert.ok(seenAt && Math.abs(seenAt - Date.now() / 1000) < 5);
@@ -146,15 +151,20 @@ describe('job and queue metrics', () => {
       const during = await scrape(app.http.url as string);
       assert.equal(during.status, 200, `${outage}: the scrape failed`);
       assert.ok(during.ms < 1_500, `${outage}: the scrape took ${Math.round(during.ms)} ms`);
-      assert.equal(valueOf(during.samples, 'provdb_queue_jobs', { queue: 'bookings', state: 'failed' }), 7);
       assert.equal(
-        valueOf(during.samples, 'provdb_queue_jobs_last_success_timestamp_seconds', { queue: 'bookings' }),
+        sampleValue(during.samples, 'provdb_queue_jobs', { queue: 'bookings', state: 'failed' }),
+        7,
+      );
+      assert.equal(
+        sampleValue(during.samples, 'provdb_queue_jobs_last_success_timestamp_seconds', {
+          queue: 'bookings',
+        }),
         seenAt,
         `${outage}: the counts should be stale`,
       );
       // The job counters are in-process: unaffected.
       assert.equal(
-        valueOf(during.samples, 'provdb_jobs_processed_total', { ...bookings, outcome: 'completed' }),
+        sampleValue(during.samples, 'provdb_jobs_processed_total', { ...bookings, outcome: 'completed' }),
         12,
       );
       await redis.restore();
@@ -162,7 +172,9 @@ describe('job and queue metrics', () => {
 
     await waitUntil('fresh counts after Redis came back', async () => {
       const { samples } = await scrape(app.http.url as string);
-      const at = valueOf(samples, 'provdb_queue_jobs_last_success_timestamp_seconds', { queue: 'bookings' });
+      const at = sampleValue(samples, 'provdb_queue_jobs_last_success_timestamp_seconds', {
+        queue: 'bookings',
+      });
       return at !== undefined && seenAt !== undefined && at > seenAt;
     });
   });
