@@ -87,6 +87,7 @@ const TRANSIENT_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError'
 const TRANSIENT_MESSAGES = [
   /^Connection terminated/, // pg: server closed the connection
   /^Connection is closed/, // ioredis
+  /Stream isn't writeable and enableOfflineQueue options is false/, // ioredis, while reconnecting
   /timeout exceeded when trying to connect/, // pg pool
   /Knex: Timeout acquiring a connection/,
 ];

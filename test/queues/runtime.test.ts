@@ -19,6 +19,7 @@ import {
   captureLogs,
   EVENT_AT,
   effectCounts,
+  jobIn,
   markerRow,
   testConfig,
   waitUntil,
@@ -62,13 +63,7 @@ describe('queue runtime (worker in this process, real Redis and Postgres)', () =
 
   const queue = (name: QueueName) => app.deps.producer.queue(name);
 
-  async function finished(name: QueueName, jobId: string): Promise<Job> {
-    return waitUntil(`job ${jobId} to finish`, async () => {
-      const job = await queue(name).getJob(jobId);
-      const state = await job?.getState();
-      return state === 'completed' || state === 'failed' ? job : undefined;
-    });
-  }
+  const finished = (name: QueueName, jobId: string): Promise<Job> => jobIn(queue(name), jobId);
 
   it('processes a job enqueued by the producer and commits its effect', async () => {
     const {
@@ -125,10 +120,7 @@ describe('queue runtime (worker in this process, real Redis and Postgres)', () =
     const first = await finished('bookings', eventId);
     await first.remove(); // what retention does after 24 hours
     await app.deps.producer.enqueue('booking.created', { eventId, bookingId: 104 });
-    const second = await waitUntil('the second job to complete', async () => {
-      const job = await queue('bookings').getJob(eventId);
-      return (await job?.getState()) === 'completed' ? job : undefined;
-    });
+    const second = await jobIn(queue('bookings'), eventId, ['completed']);
     assert.equal(second.returnvalue.outcome, 'duplicate');
     assert.equal((await effectCounts(db.knex)).get(eventId), 1);
   });
@@ -374,10 +366,7 @@ describe('redelivery after the commit but before the acknowledgement', () => {
           { eventId, occurredAt: EVENT_AT, bookingId: 1 },
           { jobId: eventId, attempts: 2 },
         );
-      const job = await waitUntil('the job to complete', async () => {
-        const j = await producer.queue('bookings').getJob(eventId);
-        return (await j?.getState()) === 'completed' ? j : undefined;
-      });
+      const job = await jobIn(producer.queue('bookings'), eventId, ['completed']);
       assert.equal(deliveries, 2);
       assert.equal(job.returnvalue.outcome, 'duplicate');
       assert.equal((await effectCounts(db.knex)).get(eventId), 1);
