@@ -128,6 +128,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const knex = createKnex(config.databaseUrl, {
     poolMax: QUEUE_NAMES.length * config.workerConcurrency + 4,
     applicationName: 'provdb-worker',
+    // knex's warnings (a lost connection, a failed acquire) as JSON log lines, not console text.
+    log: {
+      warn: (message: unknown) => logger.warn({ source: 'knex' }, `knex: ${String(message).split('\n')[0]}`),
+      error: (message: unknown) =>
+        logger.error({ source: 'knex' }, `knex: ${String(message).split('\n')[0]}`),
+      deprecate: (method: string, alternative: string) =>
+        logger.warn({ source: 'knex' }, `knex: ${method} is deprecated, use ${alternative}`),
+      debug: () => undefined,
+    },
   });
   const redis = createRedis(config.redisUrl, 'producer');
   watchRedis(redis, config.redisUrl, logger);
@@ -288,8 +297,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const errors: string[] = [];
     let wasForced = false;
     const step = async (name: string, fn: () => Promise<void> | void) => {
+      // After abandoning active jobs, their connections stay busy: do not wait long for them.
+      const deadlineMs = wasForced ? Math.min(1_000, tuning.closeStepTimeoutMs) : tuning.closeStepTimeoutMs;
       try {
-        await withDeadline(Promise.resolve().then(fn), tuning.closeStepTimeoutMs, name);
+        await withDeadline(Promise.resolve().then(fn), deadlineMs, name);
       } catch (error) {
         errors.push(`${name}: ${(error as Error).message}`);
         logger.error({ step: name, err: (error as Error).message }, `shutdown: closing ${name} failed`);

@@ -87,6 +87,7 @@ const TRANSIENT_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError'
 const TRANSIENT_MESSAGES = [
   /^Connection terminated/, // pg: server closed the connection
   /^Connection is closed/, // ioredis
+  /Stream isn't writeable and enableOfflineQueue options is false/, // ioredis, while reconnecting
   /timeout exceeded when trying to connect/, // pg pool
   /Knex: Timeout acquiring a connection/,
 ];
@@ -130,9 +131,24 @@ export function classifyError(error: unknown): ErrorKind {
   return 'fatal';
 }
 
-/** The message of anything thrown, with the message of its first cause when that adds something. */
+/** Longest description kept: it ends up in logs and in BullMQ's failedReason. */
+const MAX_DESCRIPTION = 2_000;
+
+/**
+ * The message of anything thrown, with the message of its first cause when that adds something
+ * (not for InvalidPayloadError: its message already names every problem), cut to a sane length.
+ */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return cause && !error.message.includes(cause) ? `${error.message} (caused by: ${cause})` : error.message;
+  let text: string;
+  if (!(error instanceof Error)) text = String(error);
+  else {
+    const cause =
+      error.cause instanceof Error && !(error instanceof InvalidPayloadError)
+        ? error.cause.message
+        : undefined;
+    text = cause && !error.message.includes(cause) ? `${error.message} (caused by: ${cause})` : error.message;
+  }
+  return text.length <= MAX_DESCRIPTION
+    ? text
+    : `${text.slice(0, MAX_DESCRIPTION)}… (${text.length} characters)`;
 }

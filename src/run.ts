@@ -2,8 +2,9 @@
  * Runs the worker until a signal asks it to stop: the body of `provdb-worker start`.
  *
  * SIGTERM or SIGINT: stop fetching, let active jobs finish (up to SHUTDOWN_TIMEOUT_MS), close
- * everything, exit 0. The same signal again: stop waiting for active jobs (their locks expire
- * and another worker runs them again), exit 1.
+ * everything, exit 0. The same signal again, or the deadline passing: stop waiting for active
+ * jobs and end the process at once with exit code 1 (their transactions roll back, their locks
+ * expire, and another worker runs them again). Ends the process: for `start` and its tests.
  */
 import type { App, StartOptions } from './app';
 
@@ -42,7 +43,15 @@ export async function runUntilSignal(app: App, options: StartOptions = {}): Prom
       // Start-up was interrupted by the shutdown a signal asked for: not a failure.
     }
     const report = await app.closed;
-    return report.forced || report.errors.length > 0 ? 1 : 0;
+    const code = report.forced || report.errors.length > 0 ? 1 : 0;
+    if (report.forced) {
+      // Abandoned jobs still hold database connections and transactions: end the process now,
+      // which closes them (Postgres rolls the transactions back) so another worker can redo them.
+      process.exit(code);
+    }
+    // Everything is closed; a stray handle of a library must not keep the process alive.
+    setTimeout(() => process.exit(code), 2_000).unref();
+    return code;
   } finally {
     for (const signal of SIGNALS) process.off(signal, onSignal);
   }

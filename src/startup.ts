@@ -34,7 +34,12 @@ export async function waitFor(what: string, check: () => Promise<void>, options:
         { service: what, attempt, retryInMs: delayMs, err: (error as Error).message },
         `${what} is not reachable (${(error as Error).message}): retrying in ${delayMs} ms (attempt ${attempt})`,
       );
-      await sleep(delayMs, undefined, { signal: options.signal });
+      try {
+        await sleep(delayMs, undefined, { signal: options.signal });
+      } catch (error) {
+        options.signal?.throwIfAborted(); // with the reason given to abort(), e.g. "shutting down"
+        throw error;
+      }
     }
   }
 }

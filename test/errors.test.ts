@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   classifyError,
+  describeError,
   InvalidPayloadError,
   isTransientError,
   RowNotFoundError,
@@ -23,6 +24,7 @@ describe('error taxonomy', () => {
       assert.ok(isTransientError(pgError(code)), code);
     }
     assert.ok(isTransientError(new Error('Connection terminated unexpectedly')));
+    assert.ok(isTransientError(new Error("Stream isn't writeable and enableOfflineQueue options is false")));
     assert.ok(isTransientError(Object.assign(new Error('timeout'), { name: 'KnexTimeoutError' })));
     assert.ok(isTransientError(new AggregateError([pgError('ECONNREFUSED')], 'connect failed')));
   });
@@ -36,5 +38,17 @@ describe('error taxonomy', () => {
   it('does not retry constraint violations or syntax errors', () => {
     for (const code of ['23505', '23P01', '42601', '22P02'])
       assert.equal(classifyError(pgError(code)), 'fatal', code);
+  });
+});
+
+describe('describeError', () => {
+  it('adds the cause of a wrapping error, and cuts huge messages', () => {
+    assert.equal(
+      describeError(new Error('refresh failed', { cause: new Error('deadlock detected') })),
+      'refresh failed (caused by: deadlock detected)',
+    );
+    const huge = describeError(new Error('x'.repeat(100_000)));
+    assert.ok(huge.length < 2_100);
+    assert.match(huge, /… \(100000 characters\)$/);
   });
 });

@@ -14,12 +14,8 @@ export async function cliProducer(ctx: CliContext): Promise<Producer> {
   try {
     await pingRedis(redis);
   } catch (error) {
-    throw new Error(
-      `Redis at ${redactUrl(ctx.config.redisUrl)} is not reachable: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    // The CLI prints the cause ("connect ECONNREFUSED ...") on the next line.
+    throw new Error(`Redis at ${redactUrl(ctx.config.redisUrl)} is not reachable`, { cause: error });
   }
   const producer = createProducer({ connection: redis, prefix: ctx.config.queuePrefix });
   ctx.onClose(() => producer.close());

@@ -31,6 +31,8 @@ export interface KnexOptions {
   poolMax?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** Where knex's own warnings go (lost connections, ...); console by default. */
+  log?: Knex.Logger;
 }
 
 export function createKnex(databaseUrl: string, options: KnexOptions = {}): Knex {
@@ -45,6 +47,7 @@ export function createKnex(databaseUrl: string, options: KnexOptions = {}): Knex
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
+    ...(options.log ? { log: options.log } : {}),
   });
 }
 

@@ -36,6 +36,8 @@ export class ReadinessChecks {
   }
 
   async run(): Promise<ReadinessReport> {
+    // Connections are being closed: probing them now could reopen one.
+    if (this.shuttingDown) return { ready: false, status: 'shutting down', checks: {} };
     const entries = await Promise.all(
       [...this.checks].map(
         async ([name, { check, timeoutMs }]) => [name, await runCheck(check, timeoutMs)] as const,
@@ -43,8 +45,7 @@ export class ReadinessChecks {
     );
     const checks = Object.fromEntries(entries);
     const allOk = entries.every(([, r]) => r.ok);
-    const status = this.shuttingDown ? 'shutting down' : allOk ? 'ready' : 'not ready';
-    return { ready: status === 'ready', status, checks };
+    return { ready: allOk, status: allOk ? 'ready' : 'not ready', checks };
   }
 }
 

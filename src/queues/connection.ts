@@ -27,9 +27,17 @@ export function createRedis(url: string, role: RedisRole, connectionName = `prov
     connectTimeout: 5_000,
     // A CLI command reports an unreachable Redis instead of waiting for it.
     retryStrategy: role === 'cli' ? () => null : reconnectDelay,
+    // ioredis waits this long for a socket to close; a CLI command must not linger for it.
+    ...(role === 'cli' ? { disconnectTimeout: 100 } : {}),
   };
-  return new Redis(url, options);
+  const redis = new Redis(url, options);
+  redis.on('error', (error: Error) => lastErrors.set(redis, error));
+  redis.on('ready', () => lastErrors.delete(redis));
+  return redis;
 }
+
+/** The last connection error of each connection made by createRedis, for clear messages. */
+const lastErrors = new WeakMap<Redis, Error>();
 
 /** What BullMQ needs to open a worker's connections (a subset of ioredis options). */
 export interface WorkerConnectionOptions {
@@ -72,8 +80,19 @@ export function watchRedis(redis: Redis, url: string, logger: Logger): void {
   });
 }
 
-/** Resolves once `redis` answers PING; rejects with the connection error otherwise. */
+/**
+ * Resolves once `redis` answers PING; rejects with the connection's own error otherwise (e.g.
+ * `connect ECONNREFUSED 127.0.0.1:6379`, rather than ioredis' "Connection is closed").
+ */
 export async function pingRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
-  await redis.ping();
+  try {
+    if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    const cause = lastErrors.get(redis);
+    if (cause && cause !== error && redis.status !== 'ready') {
+      throw new Error(`${cause.message} (${redis.status})`, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -58,7 +58,10 @@ export function createProcessor(deps: ProcessorDeps) {
     const attempt = Math.max(1, job.attemptsStarted);
     const data = job.data as { eventId?: unknown } | null;
     const eventId = typeof data?.eventId === 'string' ? data.eventId.slice(0, 64) : undefined;
-    const logger = deps.logger.child({ queue, job: job.name, jobId: job.id, eventId, attempt });
+    // Producer-controlled strings are cut before they reach the logs.
+    const name = job.name.slice(0, 100);
+    const title = `job ${name} ${job.id}`;
+    const logger = deps.logger.child({ queue, job: name, jobId: job.id, eventId, attempt });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
 
@@ -87,10 +90,10 @@ export function createProcessor(deps: ProcessorDeps) {
       if (result.outcome === 'duplicate') {
         logger.info(
           { ...fields, firstJobId: result.firstJobId, processedAt: result.processedAt.toISOString() },
-          `job ${job.name} ${job.id}: duplicate, event already processed at ${result.processedAt.toISOString()}`,
+          `${title}: duplicate, event already processed at ${result.processedAt.toISOString()}`,
         );
       } else {
-        logger.info(fields, `job ${job.name} ${job.id}: completed`);
+        logger.info(fields, `${title}: completed`);
       }
       return {
         outcome: result.outcome,
@@ -116,16 +119,13 @@ export function createProcessor(deps: ProcessorDeps) {
         } catch (moveError) {
           // Redis is away too (or the lock was lost): the job stays active until its lock
           // expires, then the stalled-job check runs it again.
-          logger.warn(
-            { reason, err: (moveError as Error).message },
-            `job ${job.name} ${job.id}: could not schedule a retry`,
-          );
+          logger.warn({ reason, err: (moveError as Error).message }, `${title}: could not schedule a retry`);
           throw error;
         }
         deps.metrics.retried(queue, label, kind as 'not_found' | 'transient', durationMs / 1000);
         logger.warn(
           { outcome: 'retry', reason, kind, durationMs, retryInMs: delayMs, attempts: rule.attempts },
-          `job ${job.name} ${job.id}: ${reason}; retry ${attempt}/${rule.attempts - 1} in ${delayMs} ms`,
+          `${title}: ${reason}; retry ${attempt}/${rule.attempts - 1} in ${delayMs} ms`,
         );
         // Tells BullMQ the job was moved (to delayed) by the processor itself.
         throw new DelayedError();
@@ -136,7 +136,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const final = rule ? `${reason} (gave up after ${attempt} attempts)` : reason;
       logger.error(
         { outcome, reason: final, kind, durationMs, err: kind === 'fatal' ? errorDetails(root) : undefined },
-        `job ${job.name} ${job.id}: ${outcome}: ${final}`,
+        `${title}: ${outcome}: ${final}`,
       );
       throw fail(final);
     }

@@ -20,9 +20,9 @@ export interface RetryPolicy {
 }
 
 /**
- * Defaults: a missing row is given about 2 minutes to appear (the scheduler may enqueue before
- * its transaction is visible); transient errors are retried for about 40 minutes, long enough
- * to ride out a database restart or failover.
+ * Defaults: a missing row is given up to about 2 minutes to appear (the scheduler may enqueue
+ * before its transaction is visible); transient errors are retried for up to about half an hour
+ * (17 to 34 minutes with the jitter), long enough to ride out a database restart or failover.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   notFound: Object.freeze({ attempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 }),

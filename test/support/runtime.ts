@@ -4,6 +4,7 @@
  * pointing at a test database and prefix, and polling.
  */
 import { Writable } from 'node:stream';
+import type { Job, Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config';
@@ -144,3 +145,20 @@ export async function waitUntil<T>(
 }
 
 export const EVENT_AT = '2026-11-24T09:15:00Z';
+
+/**
+ * Waits until the job is in one of `states`, then reads it (reading it first and its state
+ * after could return a copy taken before it finished, without failedReason or returnvalue).
+ */
+export async function jobIn(
+  queue: Queue,
+  jobId: string,
+  states: readonly string[] = ['completed', 'failed'],
+  timeoutMs = 15_000,
+): Promise<Job> {
+  return waitUntil(
+    `job ${jobId} to be ${states.join(' or ')}`,
+    async () => (states.includes(await queue.getJobState(jobId)) ? queue.getJob(jobId) : undefined),
+    timeoutMs,
+  );
+}

@@ -31,10 +31,7 @@ export function register(program: Command): void {
       action(async (ctx, opts: { queues?: string }) => {
         const queues = parseQueues(opts.queues);
         const app = await createApp(ctx.config);
-        const code = await runUntilSignal(app, { queues });
-        // Everything is closed; do not let a stray handle of a library keep the process alive.
-        setTimeout(() => process.exit(code), 2_000).unref();
-        return code;
+        return runUntilSignal(app, { queues });
       }),
     );
 }
