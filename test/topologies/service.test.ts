@@ -271,6 +271,37 @@ describe('topologies/service: reviews from real rows', () => {
     );
   });
 
+  it('reports the other device and port kinds from real rows: mismatch, duplicate, side, direction, missing port', async () => {
+    const a = await lab.device({ inPort: 1, outPort: 2 });
+    const b = await lab.device({ inPort: 3, outPort: 4 });
+    const unpatched = await lab.device({ inPort: 5, outPort: 0 });
+    const id = await lab.topology(
+      requester,
+      [
+        node('a', a.id),
+        { ...node('b', b.id), data: { deviceId: b.id, polatisName: a.polatisName } },
+        node('a2', a.id),
+        node('u', unpatched.id),
+      ],
+      [
+        edge('e1', 'a', 'b', 'out-1', 'in-3'),
+        edge('e2', 'a', 'b', 'out-2', 'out-4'),
+        edge('e3', 'u', 'b', undefined, 'in-3'),
+      ],
+    );
+    await lab.check(id);
+    const kinds = (await lab.findings(id)).map((f) => `${f.kind}:${f.edge_id ?? f.node_id}`);
+    for (const expected of [
+      'device_ref_mismatch:b',
+      'duplicate_device:a2',
+      'port_side_mismatch:e1',
+      'edge_direction:e2',
+      'port_missing:e3',
+    ]) {
+      assert.ok(kinds.includes(expected), `${expected} in ${kinds.join(', ')}`);
+    }
+  });
+
   it("reports the requester's booking overlapping another user's confirmed booking, not adjacent or shared ones", async () => {
     const overlapped = await lab.device();
     const adjacent = await lab.device();
