@@ -1,15 +1,30 @@
 /**
  * Topology review, as the event handler uses it:
  *
+ *   await knex.transaction((trx) =>
+ *     reviewTopologyById(trx, topologyId, { now, policyFindings: (ctx) => policies(ctx.facts) }));
+ *
+ * which reads the row, then runs the steps it is made of:
+ *
  *   const parsed = parseTopology({ nodes: row.nodes, edges: row.edges });
- *   const refs = topologyDeviceRefs(parsed);            // what to load, in set-based queries
- *   const facts = buildTopologyFacts({ ...loaded });     // devices, bookings, other topologies
- *   const policyFindings = ...;                          // `appliesTo: topology` rules, same facts
+ *   const { facts, deviceIds } = await loadTopologyFacts(trx, { topologyId, requesterId, graph: parsed }, { now });
  *   const result = reviewTopology(parsed, facts, { now, policyFindings });
- *   await knex.transaction((trx) => recordReviewOutcome(trx, { topologyId, result, checkedAt: now }));
+ *   await recordReviewOutcome(trx, { topologyId, result, checkedAt: now });
+ *   await refreshTopologyDevices(trx, topologyId, deviceIds);    // the fan-out index
+ *
+ * Fan-out: `reviewsUsingDevices(knex, [deviceId])` lists the topologies to re-check.
  *
  * See docs/topologies.md for the accepted JSON, the findings and the outcomes.
  */
+
+export {
+  type BackfillOptions,
+  type BackfillProgress,
+  backfillTopologyDevices,
+  refreshTopologyDevices,
+  reviewsUsingDevices,
+  TOPOLOGY_DEVICES_TABLE,
+} from './deviceIndex';
 export {
   DEFAULT_MAINTENANCE_STATUSES,
   DEFAULT_RETIRED_STATUSES,
@@ -26,6 +41,20 @@ export {
   topologyDeviceRefs,
 } from './facts';
 export { MAX_PORT, parsePortSpec } from './handles';
+export {
+  type LoadedTopologyFacts,
+  type LoadOptions,
+  loadTopologyFacts,
+  loadTopologyFactsMany,
+  type TopologyToLoad,
+} from './load';
+export {
+  CANCELLED_RECORD_STATUSES,
+  COMPLETED_RECORD_STATUSES,
+  deviceTableWindow,
+  IN_PROGRESS_RECORD_STATUSES,
+  maintenanceRecordWindow,
+} from './loadDevices';
 export { type ParseOptions, type ParseResult, parseTopology, type TopologyInput } from './parse';
 export { type PortRange, parsePortRange, rangeHas } from './portRange';
 export type { UsedPort } from './ports';
@@ -36,6 +65,13 @@ export {
   reviewTopology,
   topologyUsedPorts,
 } from './review';
+export {
+  type PolicyContext,
+  type PolicyFindingsSource,
+  type ReviewByIdOptions,
+  reviewTopologyById,
+  type TopologyCheck,
+} from './service';
 export {
   AUDIT_ACTION,
   AUDIT_ACTOR_ROLE,

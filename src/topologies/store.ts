@@ -17,6 +17,7 @@
  * the host's time zone.
  */
 import type { Knex } from 'knex';
+import { RowNotFoundError } from '../errors';
 import type { ReviewResult, TopologyFinding } from './types';
 
 export const TOPOLOGY_REVIEW_TABLE = 'topology_review';
@@ -61,9 +62,16 @@ interface ReviewRow {
   last_checked_at: Date | null;
 }
 
-/** Raised when the topology does not exist (the review row cannot reference it). */
-export class TopologyNotFoundError extends Error {
-  override readonly name = 'TopologyNotFoundError';
+/**
+ * Raised when the topology does not exist. A `RowNotFoundError`, so the queue runtime retries
+ * the job for a while (the scheduler may enqueue before its own transaction is visible).
+ */
+export class TopologyNotFoundError extends RowNotFoundError {
+  constructor(topologyId: number, options?: ErrorOptions) {
+    super('topology_table', topologyId, options);
+    this.message = `topology ${topologyId} does not exist`;
+    Object.defineProperty(this, 'name', { value: 'TopologyNotFoundError' });
+  }
 }
 
 export async function recordReviewOutcome(
@@ -87,7 +95,7 @@ export async function recordReviewOutcome(
       .then((r) => r.rows);
   } catch (error) {
     if ((error as { code?: string }).code === '23503') {
-      throw new TopologyNotFoundError(`topology ${topologyId} does not exist`, { cause: error });
+      throw new TopologyNotFoundError(topologyId, { cause: error });
     }
     throw new Error(`could not create the review of topology ${topologyId}`, { cause: error });
   }

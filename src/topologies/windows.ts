@@ -11,8 +11,9 @@ import type { UsedPort } from './ports';
 import type { DeviceResolution } from './resolve';
 import { listForMessage, plural } from './text';
 
-/** Requester booking statuses that do not reserve anything. */
-const INACTIVE_STATUSES = new Set(['rejected', 'cancelled', 'completed']);
+/** Requester booking statuses (`status_canonical`) that do not reserve anything. */
+export const INACTIVE_BOOKING_STATUSES: readonly string[] = ['rejected', 'cancelled', 'completed'];
+const INACTIVE_STATUSES = new Set(INACTIVE_BOOKING_STATUSES);
 
 /** The requester's bookings that still reserve one of the topology's devices, by device. */
 export function activeRequesterBookings(
