@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as demo } from './commands/demo';
 import { register as migrate } from './commands/migrate';
+import { register as rollup } from './commands/rollup';
 import { EXIT } from './context';
 
 export function buildProgram(): Command {
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, demo]) register(program);
+  for (const register of [migrate, rollup, demo]) register(program);
   return program;
 }
 
