@@ -78,6 +78,12 @@ export async function recomputeForBookingEvent(
   return recomputeForWindows(trx, await bookingEventWindows(trx, bookingId, previous), options);
 }
 
+/** A window the device had before the event, e.g. its old maintenance window (end null: open). */
+export interface PreviousDeviceWindow {
+  start: Date | string;
+  end: Date | string | null;
+}
+
 /** Seconds of clock difference tolerated between the scheduler's host and the database. */
 const CLOCK_SLACK_SECONDS = 300;
 
@@ -94,7 +100,7 @@ export async function deviceEventWindows(
   db: Knex,
   deviceId: number,
   since: Date,
-  options: { asOf?: Date; previous?: ReadonlyArray<{ start: Date | string; end: Date | string }> } = {},
+  options: { asOf?: Date; previous?: readonly PreviousDeviceWindow[] } = {},
 ): Promise<DeviceWindow[]> {
   const asOf = options.asOf ?? new Date();
   const { rows } = await db.raw<{ rows: Array<{ s: Date; e: Date }> }>(
@@ -133,7 +139,7 @@ export async function deviceEventWindows(
     windows.push({
       deviceId,
       start: toDate(w.start, `previous[${i}].start`),
-      end: toDate(w.end, `previous[${i}].end`),
+      end: w.end === null ? asOf : toDate(w.end, `previous[${i}].end`),
     });
   }
   return windows;
@@ -144,9 +150,7 @@ export async function recomputeForDeviceEvent(
   trx: Knex.Transaction,
   deviceId: number,
   since: Date,
-  options: RecomputeOptions & {
-    previous?: ReadonlyArray<{ start: Date | string; end: Date | string }>;
-  } = {},
+  options: RecomputeOptions & { previous?: readonly PreviousDeviceWindow[] } = {},
 ): Promise<ComputeResult> {
   const asOf = options.asOf ?? new Date();
   const windows = await deviceEventWindows(trx, deviceId, since, { asOf, previous: options.previous });

@@ -24,7 +24,7 @@
 import type { Knex } from 'knex';
 
 export const PARAMS_CTE = `params AS (
-  SELECT (?::timestamptz AT TIME ZONE 'UTC') AS asof,
+  SELECT date_trunc('second', ?::timestamptz AT TIME ZONE 'UTC') AS asof,
          ?::text[] AS booked_statuses,
          ?::int[] AS extra_booking_ids,
          ?::text[] AS down_statuses,
@@ -75,9 +75,10 @@ maint_src AS (
 ),
 -- Health snapshots are a status timeline: each holds from its observation time
 -- (heartbeat_at, else updated_at) until the device's next snapshot, and the last one until as-of.
--- Per span part: the snapshot in force at its start, then every snapshot inside it.
+-- Per span part: the snapshot in force at its start, then every snapshot inside it; the next
+-- snapshot after the part is not read, so a status holds at most to the part's end.
 down_obs AS (
-  SELECT p.device_id, p.lo AS part, o.id, o.obs_raw,
+  SELECT p.device_id, p.lo AS part, p.hi AS part_end, o.id, o.obs_raw,
          date_trunc('second', o.obs_raw) AS obs,
          lower(btrim(o.status)) = ANY (params.down_statuses) AS is_down
     FROM span_parts p
@@ -101,7 +102,7 @@ down_src AS (
     FROM (SELECT o.device_id, o.is_down, o.obs AS s,
                  least(coalesce(lead(o.obs) OVER (PARTITION BY o.device_id, o.part ORDER BY o.obs_raw, o.id),
                                 params.asof),
-                       params.asof) AS e
+                       params.asof, o.part_end) AS e
             FROM down_obs o CROSS JOIN params) x
    WHERE is_down AND e > s
 ),
