@@ -172,18 +172,16 @@ describe('rollups compute', () => {
   });
 
   it('ends a status at the next snapshot even when one call recomputes far-apart windows', async () => {
-    await db
-      .knex('device_health_snapshot')
-      .insert([
-        snapshotRow({
-          id: 1,
-          deviceId: 1,
-          status: 'down',
-          heartbeatAt: at('23:45', '2026-03-01'),
-          updatedAt: at('00:00'),
-        }),
-        snapshotRow({ id: 2, deviceId: 1, status: 'ok', heartbeatAt: at('00:00'), updatedAt: at('00:00') }),
-      ]);
+    await db.knex('device_health_snapshot').insert([
+      snapshotRow({
+        id: 1,
+        deviceId: 1,
+        status: 'down',
+        heartbeatAt: at('23:45', '2026-03-01'),
+        updatedAt: at('00:00'),
+      }),
+      snapshotRow({ id: 2, deviceId: 1, status: 'ok', heartbeatAt: at('00:00'), updatedAt: at('00:00') }),
+    ]);
     await recomputeForWindows(
       db.knex,
       [
@@ -278,6 +276,41 @@ describe('rollups compute', () => {
     assert.equal((await bucket('hour', at('01:00'))).booked_seconds, 3600);
     assert.equal((await bucket('hour', at('05:00'))).maintenance_seconds, 1800);
     assert.equal((await bucket('day', at('00:00'))).maintenance_seconds, 1800);
+  });
+
+  it('serialises writers of one device, so the last write is computed from the latest data', async () => {
+    await run();
+    const first = await db.knex.transaction();
+    await first('booking_table').insert(
+      bookingRow({
+        id: nextBooking++,
+        deviceId: 1,
+        userId: 1,
+        isCollaborator: false,
+        status: 'confirmed',
+        start: at('10:00'),
+        end: at('11:00'),
+      }),
+    );
+    await recomputeForWindows(first, [{ deviceId: 1, start: at('10:00'), end: at('11:00') }], {
+      asOf: AS_OF,
+    });
+    // A second writer of the same bucket, started while the first has not committed, waits.
+    const second = recomputeForWindows(db.knex, [{ deviceId: 1, start: at('10:00'), end: at('11:00') }], {
+      asOf: AS_OF,
+    });
+    for (let i = 0; i < 100; i += 1) {
+      const { rows } = await db.knex.raw<{ rows: unknown[] }>(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await first.commit();
+    await second;
+    // Without the lock, the second writer would have read the data before the first committed
+    // and overwritten the bucket with a booked time of 0.
+    assert.equal((await bucket('hour', at('10:00'))).booked_seconds, 3600);
   });
 
   it('skips devices that do not exist and rejects unaligned targets', async () => {

@@ -33,24 +33,28 @@ export const PARAMS_CTE = `params AS (
 )`;
 
 export const SOURCES_CTES = `
-q_bookings AS (
-  SELECT DISTINCT b.booking_id, b.device_id, b.user_id, x.bs, x.be
+-- LATERAL with OFFSET 0 (kept from being flattened into a hash join over the whole table), so
+-- each span part is an index range scan on (device_id, start_time, end_time).
+q_bookings AS MATERIALIZED (
+  SELECT DISTINCT b.booking_id, b.device_id, b.user_id, b.bs, b.be
     FROM span_parts p
-    JOIN booking_table b
-      ON b.device_id = p.device_id AND b.start_time < p.hi AND b.end_time > p.lo
    CROSS JOIN params
-   CROSS JOIN LATERAL (SELECT date_trunc('second', b.start_time) AS bs,
-                              date_trunc('second', b.end_time) AS be) x
-   WHERE (b.status_canonical = ANY (params.booked_statuses) OR b.booking_id = ANY (params.extra_booking_ids))
-     AND NOT b.is_collaborator
-     AND x.be > x.bs
+   CROSS JOIN LATERAL (
+     SELECT b.booking_id, b.device_id, b.user_id,
+            date_trunc('second', b.start_time) AS bs, date_trunc('second', b.end_time) AS be
+       FROM booking_table b
+      WHERE b.device_id = p.device_id AND b.start_time < p.hi AND b.end_time > p.lo
+        AND (b.status_canonical = ANY (params.booked_statuses) OR b.booking_id = ANY (params.extra_booking_ids))
+        AND NOT b.is_collaborator
+        AND date_trunc('second', b.end_time) > date_trunc('second', b.start_time)
+     OFFSET 0) b
 ),
 -- The typed maintenance window of the scheduler device (a window with a start and no end is
 -- open: it runs until as-of), and the maintenance records of its linked inventory device. A
 -- record runs from its scheduled date to its performed date when it was performed after it was
 -- scheduled; otherwise it occupies record_default from the earlier of the two. Cancelled records
 -- and records of no device count nothing.
-maint_src AS (
+maint_src AS MATERIALIZED (
   SELECT d.id AS device_id, tsrange(x.ms, x.me) AS r
     FROM spans s
     JOIN device_table d ON d.id = s.device_id
@@ -77,7 +81,7 @@ maint_src AS (
 -- (heartbeat_at, else updated_at) until the device's next snapshot, and the last one until as-of.
 -- Per span part: the snapshot in force at its start, then every snapshot inside it; the next
 -- snapshot after the part is not read, so a status holds at most to the part's end.
-down_obs AS (
+down_obs AS MATERIALIZED (
   SELECT p.device_id, p.lo AS part, p.hi AS part_end, o.id, o.obs_raw,
          date_trunc('second', o.obs_raw) AS obs,
          lower(btrim(o.status)) = ANY (params.down_statuses) AS is_down
@@ -97,7 +101,7 @@ down_obs AS (
          AND coalesce(h.heartbeat_at, h.updated_at) < p.hi)
    ) o
 ),
-down_src AS (
+down_src AS MATERIALIZED (
   SELECT device_id, tsrange(s, e) AS r
     FROM (SELECT o.device_id, o.is_down, o.obs AS s,
                  least(coalesce(lead(o.obs) OVER (PARTITION BY o.device_id, o.part ORDER BY o.obs_raw, o.id),
@@ -106,10 +110,10 @@ down_src AS (
             FROM down_obs o CROSS JOIN params) x
    WHERE is_down AND e > s
 ),
-booked_mr AS (SELECT device_id, range_agg(tsrange(bs, be)) AS mr FROM q_bookings GROUP BY device_id),
-maint_mr AS (SELECT device_id, range_agg(r) AS mr FROM maint_src GROUP BY device_id),
-down_mr AS (SELECT device_id, range_agg(r) AS mr FROM down_src GROUP BY device_id),
-cats AS (
+booked_mr AS MATERIALIZED (SELECT device_id, range_agg(tsrange(bs, be)) AS mr FROM q_bookings GROUP BY device_id),
+maint_mr AS MATERIALIZED (SELECT device_id, range_agg(r) AS mr FROM maint_src GROUP BY device_id),
+down_mr AS MATERIALIZED (SELECT device_id, range_agg(r) AS mr FROM down_src GROUP BY device_id),
+cats AS MATERIALIZED (
   SELECT s.device_id, x.maintenance, x.down,
          (coalesce(b.mr, '{}'::tsmultirange) * s.mr) - x.maintenance - x.down AS booked
     FROM spans s
