@@ -4,11 +4,12 @@
  * median latency of an incremental update for one booking event. Prints a JSON summary.
  *
  *   npx tsx bench/rollups.ts [--bookings 100000] [--devices 500] [--years 2] [--events 200]
- *                            [--database provdb_bench_rollups] [--reuse]
+ *                            [--concurrency 1] [--database provdb_bench_rollups] [--reuse]
+ *                            [--incremental-only]
  *
  * Uses its own database on the DATABASE_URL server (created, migrated, filled; kept for --reuse).
  * The data has no maintenance or down time, so the backfill's booked seconds must equal the
- * baseline's exactly (checked).
+ * baseline's exactly (checked). Baselines and backfill chunks all get work_mem = 64MB.
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -16,7 +17,7 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../src/config';
 import { createKnex, ident, withDatabase } from '../src/db/knex';
 import { migrateLatest } from '../src/db/migrator';
-import { backfill } from '../src/rollups/backfill';
+import { backfill, reconcileRecent } from '../src/rollups/backfill';
 import { recomputeForBookingEvent } from '../src/rollups/incremental';
 
 const { values } = parseArgs({
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200' },
     database: { type: 'string', default: 'provdb_bench_rollups' },
     'chunk-buckets': { type: 'string' },
+    concurrency: { type: 'string', default: '1' },
     reuse: { type: 'boolean', default: false },
     'incremental-only': { type: 'boolean', default: false },
   },
@@ -83,8 +85,7 @@ async function prepare(serverUrl: string): Promise<Knex> {
 }
 
 /**
- * Per device, a sequence of bookings (1-8 h, gaps of 0-2x the mean gap) filling the period at
- * about half utilization; 3% of rows are collaborator copies, 2% legacy overlaps (shifted back by
+ * Per device, a sequence of bookings (1-8 h, random gaps scaled so the sequence fits the period); 3% of rows are collaborator copies, 2% legacy overlaps (shifted back by
  * up to 3 h, status completed), 10% cancelled; the rest confirmed (future) or completed (past).
  */
 async function generate(knex: Knex): Promise<void> {
@@ -122,10 +123,14 @@ async function generate(knex: Knex): Promise<void> {
                  WHEN s < now() AT TIME ZONE 'UTC' THEN 'completed'
                  ELSE 'confirmed' END,
             ?::timestamp
-       FROM (SELECT *, ?::timestamp + make_interval(secs => sum(dur + gap) OVER w - dur - gap) AS s
-               FROM bench_plan WINDOW w AS (PARTITION BY device_id ORDER BY i)) x
+       FROM (SELECT *, ?::timestamp
+                       + make_interval(secs => (sum(dur) OVER w - dur)
+                                               + (sum(gap) OVER w - gap) * least(1.0, k)) AS s
+               FROM (SELECT *, (?::float8 - sum(dur) OVER d) / nullif(sum(gap) OVER d, 0) AS k
+                       FROM bench_plan WINDOW d AS (PARTITION BY device_id)) p
+             WINDOW w AS (PARTITION BY device_id ORDER BY i)) x
       WHERE s < ?::timestamp`,
-    [T0.replace('Z', ''), T0.replace('Z', ''), TO.toISOString().replace('Z', '')],
+    [T0.replace('Z', ''), T0.replace('Z', ''), hours * 3600 - 8 * 3600, TO.toISOString().replace('Z', '')],
   );
   await knex.raw('DROP TABLE bench_plan');
   await knex.raw('CREATE TABLE bench_meta (n int, d int, y int)');
@@ -184,13 +189,16 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
   await knex.raw('TRUNCATE utilization_rollups');
   await knex.raw('CHECKPOINT');
   const baseline = await timed('baseline: one statement, booked seconds per device-hour', async () => {
-    const { rows } = await knex.raw<{ rows: Array<{ hours: number; booked: number }> }>(BASELINE_SQL, [
-      lo,
-      hi,
-      hi,
-      lo,
-    ]);
-    return rows[0]!;
+    return knex.transaction(async (trx) => {
+      await trx.raw(`SET LOCAL work_mem = '64MB'`);
+      const { rows } = await trx.raw<{ rows: Array<{ hours: number; booked: number }> }>(BASELINE_SQL, [
+        lo,
+        hi,
+        hi,
+        lo,
+      ]);
+      return rows[0]!;
+    });
   });
   await knex.raw('DROP TABLE IF EXISTS bench_baseline_rollups');
   await knex.raw('CREATE TABLE bench_baseline_rollups (LIKE utilization_rollups INCLUDING ALL)');
@@ -198,7 +206,10 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
                   ON DELETE CASCADE`);
   await knex.raw('CHECKPOINT');
   const stored = await timed('baseline: one INSERT ... SELECT storing booked seconds per device-hour', () =>
-    knex.raw(STORED_BASELINE_SQL, [lo, hi, lo, hi, hi, lo]),
+    knex.transaction(async (trx) => {
+      await trx.raw(`SET LOCAL work_mem = '64MB'`);
+      await trx.raw(STORED_BASELINE_SQL, [lo, hi, lo, hi, hi, lo]);
+    }),
   );
   const { rows: storedCheck } = await knex.raw<{ rows: Array<{ booked: number }> }>(
     'SELECT sum(booked_seconds)::bigint AS booked FROM bench_baseline_rollups',
@@ -212,6 +223,7 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
       granularities: ['hour'],
       asOf: TO,
       workMem: '64MB',
+      concurrency: Number(values.concurrency),
       chunkBuckets: values['chunk-buckets'] ? Number(values['chunk-buckets']) : undefined,
       onProgress: (p) => {
         if (p.chunk % 10 === 0 || p.chunk === p.chunks) log(`  chunk ${p.chunk}/${p.chunks}`);
@@ -232,9 +244,30 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
   );
   // Rerun: nothing changes, nothing is written.
   const rerun = await timed('backfill rerun (no changes)', () =>
-    backfill(knex, { from: FROM, to: TO, granularities: ['hour'], asOf: TO, workMem: '64MB' }),
+    backfill(knex, {
+      from: FROM,
+      to: TO,
+      granularities: ['hour'],
+      asOf: TO,
+      workMem: '64MB',
+      concurrency: Number(values.concurrency),
+    }),
+  );
+  // The periodic reconciliation job: every device, 48 h back and a week ahead, both granularities.
+  const reconcileAt = new Date(TO.getTime() - 30 * 86_400_000);
+  await backfill(knex, {
+    from: new Date(reconcileAt.getTime() - 2 * 86_400_000),
+    to: TO,
+    granularities: ['day'],
+    asOf: TO,
+  });
+  const reconcile = await timed('reconciliation (48 h back, 7 days ahead, all devices)', () =>
+    reconcileRecent(knex, { asOf: reconcileAt }),
   );
   return {
+    reconcileSeconds: round(reconcile.ms / 1000),
+    reconcileBuckets: reconcile.value.buckets,
+    reconcileWritten: reconcile.value.written,
     hourRows: check[0]!.rows,
     bookedHours: check[0]!.hours,
     baselineSeconds: round(baseline.ms / 1000),
@@ -303,7 +336,12 @@ async function main(): Promise<void> {
     const { rows: count } = await knex.raw<{ rows: Array<{ n: number }> }>(
       'SELECT count(*) AS n FROM booking_table',
     );
-    const summary: Record<string, unknown> = { bookings: count[0]!.n, devices: D, years: YEARS };
+    const summary: Record<string, unknown> = {
+      bookings: count[0]!.n,
+      devices: D,
+      years: YEARS,
+      concurrency: Number(values.concurrency),
+    };
     if (!values['incremental-only']) Object.assign(summary, await fullBackfill(knex));
     Object.assign(summary, await incremental(knex));
     summary.nodePeakRssMiB = round(process.resourceUsage().maxRSS / 1024, 1);

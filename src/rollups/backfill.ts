@@ -43,6 +43,8 @@ export interface BackfillOptions {
   asOf?: Date;
   /** Largest number of buckets computed in one chunk (one transaction). */
   chunkBuckets?: number;
+  /** Chunks computed at once, each on its own connection (default 1). */
+  concurrency?: number;
   /** Postgres work_mem for the chunk transactions (e.g. '64MB'); default: the server's. */
   workMem?: string;
   onProgress?: (progress: BackfillProgress) => void;
@@ -153,26 +155,42 @@ export async function backfill(db: Knex, options: BackfillOptions): Promise<Back
 
   let buckets = 0;
   let written = 0;
-  for (const [index, chunk] of plan.entries()) {
-    const chunkStarted = Date.now();
-    const result = await db.transaction(async (trx) => {
-      if (options.workMem) await trx.raw(`SELECT set_config('work_mem', ?, true)`, [options.workMem]);
-      return computeTargets(trx, chunk.targets, { asOf });
-    });
-    buckets += result.buckets;
-    written += result.written;
-    options.onProgress?.({
-      chunk: index + 1,
-      chunks: plan.length,
-      devices: [chunk.ids[0]!, chunk.ids[chunk.ids.length - 1]!],
-      deviceCount: chunk.ids.length,
-      from: chunk.from,
-      to: chunk.to,
-      buckets: result.buckets,
-      written: result.written,
-      elapsedMs: Date.now() - chunkStarted,
-    });
-  }
+  let done = 0;
+  let next = 0;
+  let failure: unknown;
+  // Chunks run on up to `concurrency` connections; each locks its own devices, so they never
+  // wait for each other (chunks of the same devices in different time slices serialise).
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < plan.length) {
+      const chunk = plan[next++]!;
+      const chunkStarted = Date.now();
+      try {
+        const result = await db.transaction(async (trx) => {
+          if (options.workMem) await trx.raw(`SELECT set_config('work_mem', ?, true)`, [options.workMem]);
+          return computeTargets(trx, chunk.targets, { asOf });
+        });
+        buckets += result.buckets;
+        written += result.written;
+        done += 1;
+        options.onProgress?.({
+          chunk: done,
+          chunks: plan.length,
+          devices: [chunk.ids[0]!, chunk.ids[chunk.ids.length - 1]!],
+          deviceCount: chunk.ids.length,
+          from: chunk.from,
+          to: chunk.to,
+          buckets: result.buckets,
+          written: result.written,
+          elapsedMs: Date.now() - chunkStarted,
+        });
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, plan.length));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure !== undefined) throw failure;
   return {
     devices: devices.length,
     chunks: plan.length,

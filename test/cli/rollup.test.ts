@@ -85,6 +85,10 @@ describe('provdb-worker rollup', function () {
       ['--from', '2026-03-02', '--to', '2026-03-03', '--devices', '1,7,9'],
       /no device_table row with id 7, 9/,
     ],
+    [
+      ['--from', '2026-03-02', '--to', '2026-03-03', '--concurrency', '0'],
+      /--concurrency "0" must be a whole number/,
+    ],
     [['--from', '2026-03-02'], /required option '--to <date>' not specified/],
   ] as const) {
     it(`exits 2 with a clear message for ${args.join(' ')}`, async () => {

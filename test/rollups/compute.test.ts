@@ -208,6 +208,23 @@ describe('rollups compute', () => {
     );
   });
 
+  it('gives the same rows whether chunks run one at a time or several at once', async () => {
+    await book({ start: at('10:00'), end: at('11:30'), userId: 1 });
+    await book({ deviceId: 2, start: at('09:00'), end: at('03:00', '2026-03-03'), userId: 2 });
+    const rows = () => db.knex('utilization_rollups').orderBy(['device_id', 'granularity', 'bucket_start']);
+    const options = { from: at('00:00'), to: at('00:00', '2026-03-05'), asOf: AS_OF, chunkBuckets: 30 };
+    const serial = await backfill(db.knex, options);
+    const one = (await rows()).map(({ computed_at: _, ...r }) => r);
+    await db.knex('utilization_rollups').delete();
+    const parallel = await backfill(db.knex, { ...options, concurrency: 3 });
+    assert.ok(serial.chunks > 3);
+    assert.equal(parallel.written, serial.written);
+    assert.deepEqual(
+      (await rows()).map(({ computed_at: _, ...r }) => r),
+      one,
+    );
+  });
+
   it('takes a cancellation after the bucket was computed out again, incrementally', async () => {
     const id = await book({ start: at('10:00'), end: at('11:30') });
     await book({ start: at('16:00'), end: at('17:00') });
