@@ -3,6 +3,7 @@
  * ./commands and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
+import { register as align } from './commands/align';
 import { register as demo } from './commands/demo';
 import { register as migrate } from './commands/migrate';
 import { register as rollup } from './commands/rollup';
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, rollup, demo]) register(program);
+  for (const register of [migrate, align, rollup, demo]) register(program);
   return program;
 }
 
