@@ -8,6 +8,7 @@ import { register as demo } from './commands/demo';
 import { register as enqueue } from './commands/enqueue';
 import { register as jobs } from './commands/jobs';
 import { register as migrate } from './commands/migrate';
+import { register as rollup } from './commands/rollup';
 import { register as rulesCheck } from './commands/rules-check';
 import { register as rulesTest } from './commands/rules-test';
 import { register as start } from './commands/start';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [migrate, align, start, enqueue, jobs, rulesCheck, rulesTest, demo];
+  const commands = [migrate, align, start, enqueue, jobs, rulesCheck, rulesTest, rollup, demo];
   for (const register of commands) register(program);
   return program;
 }
