@@ -3,6 +3,7 @@
  * ./commands and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
+import { register as align } from './commands/align';
 import { register as demo } from './commands/demo';
 import { register as migrate } from './commands/migrate';
 import { EXIT } from './context';
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [migrate, demo]) register(program);
+  for (const register of [migrate, align, demo]) register(program);
   return program;
 }
 

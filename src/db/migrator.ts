@@ -42,3 +42,45 @@ export async function migrationStatus(knex: Knex): Promise<{ completed: string[]
   ];
   return { completed: completed.map((m) => m.name), pending: pending.map((m) => m.file) };
 }
+
+function migrationFile(name: string): string {
+  return name.endsWith('.ts') ? name : `${name}.ts`;
+}
+
+/**
+ * Applies pending migrations in order up to and including `name` (with or without `.ts`), one
+ * batch each, and leaves later ones pending. Used to stop at a known schema (e.g. the legacy
+ * baseline) before planting data or benchmarking a later step.
+ */
+export async function migrateTo(knex: Knex, name: string): Promise<MigrateResult> {
+  const target = migrationFile(name);
+  const { completed, pending } = await migrationStatus(knex);
+  if (completed.includes(target)) return { batch: 0, files: [] };
+  const index = pending.indexOf(target);
+  if (index < 0) throw new Error(`no migration named ${target} in ${MIGRATIONS_DIR}`);
+  const files: string[] = [];
+  let batch = 0;
+  for (const file of pending.slice(0, index + 1)) {
+    const [b, done] = await knex.migrate.up({ ...migrationConfig, name: file });
+    batch = b;
+    files.push(...done);
+  }
+  return { batch, files };
+}
+
+/**
+ * Rolls migrations back one at a time, newest first, until `name` is the newest applied one.
+ * Returns the rolled-back files in the order they were undone.
+ */
+export async function rollbackTo(knex: Knex, name: string): Promise<MigrateResult> {
+  const target = migrationFile(name);
+  const { completed } = await migrationStatus(knex);
+  const index = completed.indexOf(target);
+  if (index < 0) throw new Error(`migration ${target} is not applied`);
+  const files: string[] = [];
+  for (const file of completed.slice(index + 1).reverse()) {
+    await knex.migrate.down({ ...migrationConfig, name: file });
+    files.push(file);
+  }
+  return { batch: 0, files };
+}
