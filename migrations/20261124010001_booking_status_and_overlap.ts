@@ -55,18 +55,19 @@ export async function up(knex: Knex): Promise<void> {
   );
 
   // Overlaps in one sorted pass per device: a booking overlaps an earlier-starting one when it
-  // starts before the latest end seen so far, and a later-starting one when the next start
-  // comes before its own end. Same conditions as the constraint below.
+  // starts before the latest end seen so far, and a later-starting one when the next start (the
+  // earliest of the later ones, given the order) comes before its own end. Same conditions as
+  // the constraint below. (A min() over a frame running to UNBOUNDED FOLLOWING would be
+  // quadratic per device.)
   await knex.raw(`WITH ordered AS (
       SELECT booking_id, start_time, end_time,
              max(end_time) OVER before_me AS latest_end_before,
-             min(start_time) OVER after_me AS earliest_start_after
+             lead(start_time) OVER by_start AS earliest_start_after
         FROM booking_table
        WHERE status_canonical = 'confirmed' AND NOT is_collaborator AND end_time > start_time
       WINDOW before_me AS (PARTITION BY device_id ORDER BY start_time, booking_id
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-             after_me AS (PARTITION BY device_id ORDER BY start_time, booking_id
-                          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING))
+             by_start AS (PARTITION BY device_id ORDER BY start_time, booking_id))
     UPDATE booking_table b SET legacy_overlap = true
       FROM ordered o
      WHERE b.booking_id = o.booking_id

@@ -139,6 +139,52 @@ describe('alignment: devices linked, device types, linked_devices, latest_device
     assert.equal(byId.get(s.clash), ty.otdr);
   });
 
+  it('gives linked_devices exactly the agreed columns', async () => {
+    const { rows } = await db.knex.raw(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_name = 'linked_devices' ORDER BY ordinal_position`,
+    );
+    assert.deepEqual(
+      rows.map((r: { column_name: string }) => r.column_name),
+      [
+        'device_id',
+        'polatis_name',
+        'device_name',
+        'legacy_device_type',
+        'scheduler_status',
+        'ip_address',
+        'in_port',
+        'out_port',
+        'maintenance_starts_at',
+        'maintenance_ends_at',
+        'inventory_device_id',
+        'inventory_name',
+        'inventory_status',
+        'oi_id',
+        'hostname',
+        'mgmt_ip',
+        'polatis_port_range',
+        'owner_group',
+        'device_type_id',
+        'device_type_name',
+        'category',
+        'is_schedulable',
+        'has_ports',
+        'site_id',
+        'site_name',
+        'manufacturer_id',
+        'manufacturer_name',
+        'tags',
+      ],
+    );
+    const types = Object.fromEntries(
+      rows.map((r: { column_name: string; data_type: string }) => [r.column_name, r.data_type]),
+    );
+    assert.equal(types.tags, 'ARRAY');
+    assert.equal(types.is_schedulable, 'boolean');
+    assert.equal(types.maintenance_starts_at, 'timestamp with time zone');
+  });
+
   it('shows each scheduler device with its inventory metadata in linked_devices', async () => {
     const { rows } = await db.knex.raw('SELECT * FROM linked_devices ORDER BY device_id');
     assert.equal(rows.length, Object.keys(s).length);

@@ -161,13 +161,12 @@ const OVERLAP_PAIRS_SQL = `
   WITH q AS (
     SELECT booking_id, device_id, start_time, end_time, grouped_booking_id,
            max(end_time) OVER before_me AS latest_end_before,
-           min(start_time) OVER after_me AS earliest_start_after
+           lead(start_time) OVER by_start AS earliest_start_after
       FROM booking_table
      WHERE status_canonical = 'confirmed' AND NOT is_collaborator AND end_time > start_time
     WINDOW before_me AS (PARTITION BY device_id ORDER BY start_time, booking_id
                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-           after_me AS (PARTITION BY device_id ORDER BY start_time, booking_id
-                        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
+           by_start AS (PARTITION BY device_id ORDER BY start_time, booking_id)),
   c AS (SELECT * FROM q WHERE latest_end_before > start_time OR earliest_start_after < end_time)
   SELECT a.booking_id AS a, b.booking_id AS b
     FROM c a JOIN c b
