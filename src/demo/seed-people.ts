@@ -180,7 +180,7 @@ export async function seedPeople(ctx: SeedContext): Promise<SeededPeople> {
       accepted_at: null,
     },
     {
-      email: users[users.length - 1]?.username ? `${users[users.length - 1]?.username}@lab.example` : 'x',
+      email: `${(users[users.length - 1] as SeededUser).username}@lab.example`,
       handle: null,
       role: ROLES.student,
       invited_by: admin.id,
