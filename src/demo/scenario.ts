@@ -78,7 +78,7 @@ export function scenarioSteps(n: NotableRows): ScenarioStep[] {
     },
     {
       event: 'topology.updated',
-      description: `topology ${n.topologies.invalid} (imported, JSON encoded twice) saved again`,
+      description: `topology ${n.topologies.invalid} (imported by an old tool, nodes as JSON text) saved again`,
       expected: 'invalid (an edge to a missing node)',
     },
   ];

@@ -6,8 +6,9 @@
  * - `conflicting`: submitted; its ROADM booking overlaps another user's confirmed booking and
  *   one edge names a port the analyzer does not have;
  * - `clean`: submitted; a loop between generator and analyzer within its owner's booking;
- * - `invalid`: imported from an old tool, JSON text encoded twice, an edge to a missing node,
- *   no review row yet (the scheduler creates one lazily);
+ * - `invalid`: imported from an old tool that stored its nodes as JSON text inside the JSON
+ *   column, with an edge to a missing node, and no review row yet (the scheduler creates one
+ *   lazily);
  * - `stale` (when the lab has a retired device): approved weeks ago, before one of its devices
  *   was retired; the person's approval stands until someone looks again.
  */
@@ -112,7 +113,7 @@ export async function seedTopologies(
       key: 'invalid',
       userId: manager.id,
       name: 'Old ring (imported)',
-      // A legacy writer stored the JSON text as a JSON string: encoded twice.
+      // An old writer stored JSON text (a JSON string) where the editor stores a list.
       nodes: JSON.stringify(nodes([{ id: 'a', device: stranger }])),
       edges: [{ id: 'e1', source: 'a', target: 'zz' }],
       createdDaysAgo: 200,
