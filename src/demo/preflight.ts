@@ -138,7 +138,8 @@ const HOW_TO_START = `How to start them:
                       docker compose up -d postgres redis starts only the two the demo needs)`;
 
 const REFUSED_HELP = {
-  Postgres: `Postgres answered but refused the connection: check the user, password and host in DATABASE_URL.
+  Postgres: `Postgres answered but refused the connection: check the user, password and host in DATABASE_URL
+  (the demo connects to the server's postgres database to create its own).
   A fresh Debian/Ubuntu Postgres lets user postgres in only through the local socket; give it a password
   (sudo -u postgres psql -c "ALTER USER postgres PASSWORD 'postgres'") and set
   DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/provdb. Homebrew's superuser is your login
