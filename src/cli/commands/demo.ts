@@ -1,36 +1,42 @@
 import type { Command } from 'commander';
-import { createKnex } from '../../db/knex';
-import { migrateLatest } from '../../db/migrator';
-import { ensureDatabase } from '../../db/scratch';
-import { action } from '../context';
+import { DEMO_DATABASE_DEFAULT, DemoDatabaseError } from '../../demo/database';
+import { SeedOptionsError } from '../../demo/options';
+import { runDemo } from '../../demo/run';
+import { action, UsageError } from '../context';
+
+function seedNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value))
+    throw new UsageError(`--seed ${JSON.stringify(value)}: expected a whole number`);
+  return Number(value);
+}
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('create a scratch database, migrate it and show its tables')
+    .description(
+      'check Postgres and Redis, create the demo database, migrate it, seed a lab and print it with the alignment report',
+    )
     .option(
       '--database <name>',
-      'scratch database to create or reuse on the DATABASE_URL server',
-      'provdb_demo',
+      'the demo database on the DATABASE_URL server (must start with provdb_demo; recreated each run, ' +
+        'and only if the demo created it)',
+      DEMO_DATABASE_DEFAULT,
     )
+    .option('--seed <n>', 'seed of the generated lab (same seed, same lab)', '1')
     .action(
-      action(async (ctx, opts: { database: string }) => {
-        const { url, created } = await ensureDatabase(ctx.config.databaseUrl, opts.database);
-        console.log(`${created ? 'created' : 'reusing'} database ${opts.database}`);
-        const knex = createKnex(url, { poolMax: 2 });
-        ctx.onClose(() => knex.destroy());
-        const { files } = await migrateLatest(knex);
-        console.log(`applied ${files.length} migration(s)`);
-        const { rows } = await knex.raw<{ rows: Array<{ table_name: string; columns: number }> }>(
-          `SELECT c.relname AS table_name, count(a.attnum)::int AS columns
-             FROM pg_class c
-             JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE c.relkind IN ('r', 'p', 'v')
-            GROUP BY c.relname ORDER BY c.relname`,
-        );
-        for (const r of rows) console.log(`  ${r.table_name.padEnd(32)} ${r.columns} columns`);
-        return 0;
+      action(async (ctx, opts: { database: string; seed: string }) => {
+        try {
+          return await runDemo(
+            ctx.config,
+            { database: opts.database, seed: seedNumber(opts.seed) },
+            { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+          );
+        } catch (error) {
+          if (error instanceof DemoDatabaseError || error instanceof SeedOptionsError) {
+            throw new UsageError(error.message, { cause: error });
+          }
+          throw error;
+        }
       }),
     );
 }
