@@ -9,5 +9,9 @@
  * in the failed set, to be retried (`provdb-worker jobs retry`) once its handler is deployed.
  */
 import type { HandlerModule } from './queues/handlers';
+import { rollupHandlers } from './rollups/handlers';
+import { topologyHandlers } from './topologies/handlers';
 
-export const HANDLER_MODULES: readonly HandlerModule[] = [];
+// Rollups first: on a shared device event they recompute before the review fan-out is recorded;
+// neither reads what the other writes, so the order is only for predictable logs and results.
+export const HANDLER_MODULES: readonly HandlerModule[] = [rollupHandlers, topologyHandlers];

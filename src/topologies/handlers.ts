@@ -1,0 +1,67 @@
+/**
+ * The topology review's event handlers (docs/topologies.md):
+ * - `topology.submitted|updated|recheck`: review the topology and record outcome and findings,
+ *   in the event's transaction;
+ * - `device.status_changed|maintenance_changed`: a device the reviews depend on changed, so every
+ *   topology naming it (the `topology_devices` index) gets a `topology.recheck` after commit.
+ *
+ * Reviews run against the time the job is processed, not the event's `occurredAt`: the review
+ * reads current rows (bookings, maintenance, statuses), and `last_checked_at` (which keeps a slow,
+ * older check from replacing a newer one) then orders checks by when they actually looked.
+ */
+import type { HandlerModule, HandlerRegistry } from '../queues/handlers';
+import { reviewsUsingDevices } from './deviceIndex';
+import { reviewTopologyById } from './service';
+
+const HANDLER = 'topologies';
+
+export interface TopologyHandlerOptions {
+  /** The review's clock (tests pin it); the current time by default. */
+  now?: () => Date;
+}
+
+const REVIEW_JOBS = ['topology.submitted', 'topology.updated', 'topology.recheck'] as const;
+const DEVICE_JOBS = ['device.status_changed', 'device.maintenance_changed'] as const;
+
+function registerReviews(registry: HandlerRegistry, now: () => Date): void {
+  for (const job of REVIEW_JOBS) {
+    registry.register(job, HANDLER, async ({ trx, payload, eventId }) => {
+      const check = await reviewTopologyById(trx, payload.topologyId, {
+        now: now(),
+        trigger: { eventId, job },
+      });
+      return {
+        outcome: check.result.outcome,
+        reviewId: check.recorded.reviewId,
+        stale: check.recorded.stale,
+        findings: check.recorded.findingsWritten,
+      };
+    });
+  }
+}
+
+/**
+ * One recheck per topology using the device. Each recheck gets a fresh eventId, so two device
+ * events in a row review a topology twice (cheap, and the later check wins); a redelivered
+ * device event re-sends the same recorded rechecks, which their eventIds make harmless.
+ */
+function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[number]): void {
+  registry.register(job, HANDLER, async ({ trx, payload, enqueueAfterCommit }) => {
+    const topologyIds = await reviewsUsingDevices(trx, [payload.deviceId]);
+    for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
+    return { rechecks: topologyIds.length };
+  });
+}
+
+export function createTopologyHandlers(options: TopologyHandlerOptions = {}): HandlerModule {
+  const now = options.now ?? (() => new Date());
+  return {
+    name: HANDLER,
+    register(registry) {
+      registerReviews(registry, now);
+      for (const job of DEVICE_JOBS) registerFanOut(registry, job);
+    },
+  };
+}
+
+export const topologyHandlers: HandlerModule = createTopologyHandlers();

@@ -1,0 +1,30 @@
+// Drives events through processEvent, the runtime's own path minus BullMQ and Redis.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { type EventInput, type JobName, parsePayload, queueOf } from '../../src/contracts';
+import { type HandlerModule, HandlerRegistry } from '../../src/queues/handlers';
+import { type ProcessResult, processEvent } from '../../src/queues/process-event';
+
+const logger = pino({ level: 'silent' });
+
+export function registryOf(...modules: HandlerModule[]): HandlerRegistry {
+  const registry = new HandlerRegistry();
+  // These modules use no application dependency beyond the event context.
+  for (const m of modules) void m.register(registry, undefined as never);
+  return registry;
+}
+
+export function deliver<N extends JobName>(
+  knex: Knex,
+  handlers: HandlerRegistry,
+  jobName: N,
+  input: EventInput<N>,
+): Promise<ProcessResult> {
+  const eventId = randomUUID();
+  const payload = parsePayload(jobName, { eventId, occurredAt: new Date().toISOString(), ...input });
+  return processEvent(
+    { knex, handlers, logger },
+    { jobName, payload, queue: queueOf(jobName), jobId: eventId, attempt: 1 },
+  );
+}
