@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { classifyError } from '../../src/errors';
+import { HANDLER_MODULES } from '../../src/handlers';
+import { HandlerError } from '../../src/queues/process-event';
+import { createTopologyHandlers } from '../../src/topologies/handlers';
+import { migratedDatabase, type TestDatabase } from '../support/db';
+import { deliver, registryOf } from '../support/events';
+import { at, edge, Lab, NOW, node } from './lab';
+
+describe('topologies/handlers: topology and device events', () => {
+  let db: TestDatabase;
+  let lab: Lab;
+  let requester: number;
+  const handlers = registryOf(createTopologyHandlers({ now: () => NOW }));
+
+  before(async () => {
+    db = await migratedDatabase();
+    lab = new Lab(db.knex);
+    requester = await lab.user('requester');
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('reviews a submitted topology: outcome, findings and the event in the audit entry', async () => {
+    const a = await lab.device({ inPort: 1, outPort: 2 });
+    await lab.booking({ deviceId: a.id, userId: requester, from: at(20), to: at(24) });
+    const id = await lab.topology(requester, [node('a', a.id), node('b', 999_999)], []);
+    const result = await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
+    assert.equal(result.outcome, 'completed');
+    const review = await lab.review(id);
+    assert.equal(review.status, 'conflicts');
+    assert.equal(review.last_checked_at.toISOString(), NOW.toISOString());
+    const findings = await lab.findings(id);
+    assert.deepEqual(
+      findings.map((f) => [f.kind, f.node_id, f.device_id]),
+      [['unknown_device', 'b', 999_999]],
+    );
+    assert.deepEqual(result.outcome === 'completed' && result.results.topologies, {
+      outcome: 'conflicts',
+      reviewId: review.id,
+      stale: false,
+      findings: 1,
+    });
+    const audit = await db
+      .knex('admin_audit_log')
+      .where({ entity_id: String(review.id) })
+      .first();
+    assert.equal(audit.payload.trigger.job, 'topology.submitted');
+  });
+
+  it('classifies a review of a topology that does not exist (yet) as not_found', async () => {
+    await assert.rejects(
+      deliver(db.knex, handlers, 'topology.submitted', { topologyId: 888_888 }),
+      (error: unknown) => error instanceof HandlerError && classifyError(error.cause) === 'not_found',
+    );
+  });
+
+  it('enqueues, after commit, one recheck per reviewed topology using a device whose maintenance changed', async () => {
+    const shared = await lab.device();
+    const other = await lab.device();
+    const t1 = await lab.topology(requester, [node('a', shared.id)], []);
+    const t2 = await lab.topology(requester, [node('a', shared.id), node('b', other.id)], []);
+    const t3 = await lab.topology(requester, [node('b', other.id)], []);
+    for (const topologyId of [t1, t2, t3]) {
+      await deliver(db.knex, handlers, 'topology.submitted', { topologyId });
+    }
+
+    const result = await deliver(db.knex, handlers, 'device.maintenance_changed', {
+      deviceId: shared.id,
+      previous: { startsAt: null, endsAt: null },
+    });
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(
+      result.followUps.map((f) => [f.name, f.payload.topologyId]),
+      [
+        ['topology.recheck', t1],
+        ['topology.recheck', t2],
+      ],
+    );
+    // Recorded with the event, so a redelivery re-sends the same rechecks (same eventIds).
+    const row = await db.knex('processed_events').where({ job_name: 'device.maintenance_changed' }).first();
+    assert.deepEqual(
+      row.follow_ups.map((f: { payload: { eventId: string } }) => f.payload.eventId),
+      result.followUps.map((f) => f.payload.eventId),
+    );
+
+    // A recheck reviews the topology again: the device now under maintenance shows up.
+    await db.knex('device_table').where({ id: shared.id }).update({ status: 'maintenance' });
+    await deliver(db.knex, handlers, 'topology.recheck', { topologyId: t1 });
+    assert.ok(
+      (await lab.kinds(t1)).some((k) => k.startsWith('device_unavailable') || k.includes('maintenance')),
+    );
+  });
+
+  it('enqueues nothing for a device no reviewed topology uses', async () => {
+    const lonely = await lab.device();
+    const result = await deliver(db.knex, handlers, 'device.status_changed', {
+      deviceId: lonely.id,
+      previous: { status: 'available' },
+    });
+    assert.deepEqual(result.followUps, []);
+  });
+
+  it("runs the rollups and then the topology fan-out for a device event, with the build's modules", async () => {
+    const device = await lab.device();
+    const id = await lab.topology(requester, [node('a', device.id)], []);
+    await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
+    const result = await deliver(db.knex, registryOf(...HANDLER_MODULES), 'device.maintenance_changed', {
+      deviceId: device.id,
+      previous: { startsAt: null, endsAt: null },
+    });
+    assert.deepEqual(Object.keys(result.outcome === 'completed' ? result.results : {}), [
+      'rollups',
+      'topologies',
+    ]);
+    assert.deepEqual(
+      result.followUps.map((f) => f.payload.topologyId),
+      [id],
+    );
+  });
+});
