@@ -3,7 +3,9 @@
  * - `topology.submitted|updated|recheck`: review the topology and record outcome and findings,
  *   in the event's transaction;
  * - `device.status_changed|maintenance_changed`: a device the reviews depend on changed, so every
- *   topology naming it (the `topology_devices` index) gets a `topology.recheck` after commit.
+ *   topology naming it (the `topology_devices` index) gets a `topology.recheck` after commit;
+ * - `booking.updated` of a booking that is now confirmed: the same rechecks for its device (a
+ *   confirmed booking is what a review checks the requester's use of a device against).
  *
  * Reviews run against the time the job is processed, not the event's `occurredAt`: the review
  * reads current rows (bookings, maintenance, statuses), and `last_checked_at` (which keeps a slow,
@@ -53,6 +55,22 @@ function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[num
   });
 }
 
+/**
+ * The payload carries no previous status, so any update leaving the booking confirmed rechecks
+ * (a moved confirmed booking matters as much as a newly confirmed one).
+ */
+function registerBookingFanOut(registry: HandlerRegistry): void {
+  registry.register('booking.updated', HANDLER, async ({ trx, payload, enqueueAfterCommit }) => {
+    const booking = (await trx('booking_table')
+      .where({ booking_id: payload.bookingId, status_canonical: 'confirmed', is_collaborator: false })
+      .first('device_id')) as { device_id: number | null } | undefined;
+    if (!booking || booking.device_id === null) return { rechecks: 0 };
+    const topologyIds = await reviewsUsingDevices(trx, [booking.device_id]);
+    for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
+    return { rechecks: topologyIds.length };
+  });
+}
+
 export function createTopologyHandlers(options: TopologyHandlerOptions = {}): HandlerModule {
   const now = options.now ?? (() => new Date());
   return {
@@ -60,6 +78,7 @@ export function createTopologyHandlers(options: TopologyHandlerOptions = {}): Ha
     register(registry) {
       registerReviews(registry, now);
       for (const job of DEVICE_JOBS) registerFanOut(registry, job);
+      registerBookingFanOut(registry);
     },
   };
 }

@@ -5,7 +5,7 @@ import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
 import { deliver, registryOf } from '../support/events';
-import { at, edge, Lab, NOW, node } from './lab';
+import { at, Lab, NOW, node } from './lab';
 
 describe('topologies/handlers: topology and device events', () => {
   let db: TestDatabase;
@@ -117,6 +117,29 @@ describe('topologies/handlers: topology and device events', () => {
     assert.deepEqual(
       result.followUps.map((f) => f.payload.topologyId),
       [id],
+    );
+  });
+
+  it('rechecks the topologies using the device of a booking updated to confirmed, and only then', async () => {
+    const device = await lab.device();
+    const id = await lab.topology(requester, [node('a', device.id)], []);
+    await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
+    const bookingId = await lab.booking({
+      deviceId: device.id,
+      userId: requester,
+      from: at(30),
+      to: at(32),
+      status: 'pending',
+    });
+    const previous = { deviceId: device.id, startTime: at(30).toISOString(), endTime: at(32).toISOString() };
+    const pending = await deliver(db.knex, handlers, 'booking.updated', { bookingId, previous });
+    assert.deepEqual(pending.followUps, []);
+
+    await db.knex('booking_table').where({ booking_id: bookingId }).update({ status: 'confirmed' });
+    const confirmed = await deliver(db.knex, handlers, 'booking.updated', { bookingId, previous });
+    assert.deepEqual(
+      confirmed.followUps.map((f) => [f.name, f.payload.topologyId]),
+      [['topology.recheck', id]],
     );
   });
 });
