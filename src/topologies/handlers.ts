@@ -11,7 +11,8 @@
  * reads current rows (bookings, maintenance, statuses), and `last_checked_at` (which keeps a slow,
  * older check from replacing a newer one) then orders checks by when they actually looked.
  */
-import type { HandlerModule, HandlerRegistry } from '../queues/handlers';
+import type { Knex } from 'knex';
+import type { HandlerContext, HandlerModule, HandlerRegistry } from '../queues/handlers';
 import { reviewsUsingDevices } from './deviceIndex';
 import { reviewTopologyById } from './service';
 
@@ -42,17 +43,26 @@ function registerReviews(registry: HandlerRegistry, now: () => Date): void {
   }
 }
 
+/** Sends, after commit, one `topology.recheck` per topology that uses the device. */
+async function recheckTopologiesUsing(
+  trx: Knex.Transaction,
+  deviceId: number,
+  enqueueAfterCommit: HandlerContext['enqueueAfterCommit'],
+): Promise<{ rechecks: number }> {
+  const topologyIds = await reviewsUsingDevices(trx, [deviceId]);
+  for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
+  return { rechecks: topologyIds.length };
+}
+
 /**
  * One recheck per topology using the device. Each recheck gets a fresh eventId, so two device
  * events in a row review a topology twice (cheap, and the later check wins); a redelivered
  * device event re-sends the same recorded rechecks, which their eventIds make harmless.
  */
 function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[number]): void {
-  registry.register(job, HANDLER, async ({ trx, payload, enqueueAfterCommit }) => {
-    const topologyIds = await reviewsUsingDevices(trx, [payload.deviceId]);
-    for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
-    return { rechecks: topologyIds.length };
-  });
+  registry.register(job, HANDLER, ({ trx, payload, enqueueAfterCommit }) =>
+    recheckTopologiesUsing(trx, payload.deviceId, enqueueAfterCommit),
+  );
 }
 
 /**
@@ -65,9 +75,7 @@ function registerBookingFanOut(registry: HandlerRegistry): void {
       .where({ booking_id: payload.bookingId, status_canonical: 'confirmed', is_collaborator: false })
       .first('device_id')) as { device_id: number | null } | undefined;
     if (!booking || booking.device_id === null) return { rechecks: 0 };
-    const topologyIds = await reviewsUsingDevices(trx, [booking.device_id]);
-    for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
-    return { rechecks: topologyIds.length };
+    return recheckTopologiesUsing(trx, booking.device_id, enqueueAfterCommit);
   });
 }
 
