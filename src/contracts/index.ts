@@ -17,11 +17,12 @@ import { BOOKING_JOBS } from './booking';
 import { DEVICE_JOBS } from './device';
 import { formatIssues, preview } from './format';
 import { isQueueName, type JobContract, QUEUE_NAMES, type QueueName } from './job';
+import { MAINTENANCE_JOBS } from './maintenance';
 import { TOPOLOGY_JOBS } from './topology';
 
 export { isQueueName, type JobContract, QUEUE_NAMES, type QueueName };
 
-const ALL_JOBS = [...BOOKING_JOBS, ...DEVICE_JOBS, ...TOPOLOGY_JOBS] as const;
+const ALL_JOBS = [...BOOKING_JOBS, ...DEVICE_JOBS, ...TOPOLOGY_JOBS, ...MAINTENANCE_JOBS] as const;
 
 type AllJobs = (typeof ALL_JOBS)[number];
 export type JobName = AllJobs['name'];

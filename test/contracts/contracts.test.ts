@@ -26,7 +26,7 @@ function problemsOf(name: Parameters<typeof parsePayload>[0], data: unknown): st
 describe('contracts', () => {
   it('names every job <entity>.<verb> and puts each on one of the queues', () => {
     for (const name of JOB_NAMES) {
-      assert.match(name, /^(booking|device|topology)\.[a-z_]+$/);
+      assert.match(name, /^(booking|device|topology|rules|rollups)\.[a-z_]+$/);
       assert.ok(QUEUE_NAMES.includes(JOBS[name].queue));
     }
     assert.deepEqual(jobsOfQueue('bookings'), ['booking.created', 'booking.updated', 'booking.cancelled']);
@@ -36,6 +36,7 @@ describe('contracts', () => {
       'topology.recheck',
     ]);
     assert.equal(jobsOfQueue('devices').length, 4);
+    assert.deepEqual(jobsOfQueue('maintenance'), ['rules.changed', 'booking.reevaluate', 'rollups.reconcile']);
   });
 
   it('accepts the example of every job', () => {
