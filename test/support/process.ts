@@ -56,6 +56,11 @@ export class ChildWorker {
     return this.child.pid;
   }
 
+  /** Still running (neither exited nor killed). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
