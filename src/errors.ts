@@ -86,6 +86,10 @@ const TRANSIENT_SOCKET_CODES = new Set([
 const TRANSIENT_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError', 'TransientError']);
 const TRANSIENT_MESSAGES = [
   /^Connection terminated/, // pg: server closed the connection
+  /Connection ended unexpectedly/, // pg: server crashed mid-query
+  // pg: a query on a client whose connection broke; knex prefixes the statement ("ROLLBACK - ...")
+  // when the transaction's rollback is what hits it (Postgres stopped with -m immediate)
+  /Client has encountered a connection error and is not queryable/,
   /^Connection is closed/, // ioredis
   /Stream isn't writeable and enableOfflineQueue options is false/, // ioredis, while reconnecting
   /timeout exceeded when trying to connect/, // pg pool

@@ -24,6 +24,10 @@ describe('error taxonomy', () => {
       assert.ok(isTransientError(pgError(code)), code);
     }
     assert.ok(isTransientError(new Error('Connection terminated unexpectedly')));
+    assert.ok(isTransientError(new Error('Connection ended unexpectedly')));
+    assert.ok(
+      isTransientError(new Error('ROLLBACK - Client has encountered a connection error and is not queryable')),
+    );
     assert.ok(isTransientError(new Error("Stream isn't writeable and enableOfflineQueue options is false")));
     assert.ok(isTransientError(Object.assign(new Error('timeout'), { name: 'KnexTimeoutError' })));
     assert.ok(isTransientError(new AggregateError([pgError('ECONNREFUSED')], 'connect failed')));

@@ -273,7 +273,12 @@ export class FaultLab {
           .map((l) => l.msg)
           .join(' | ')}`,
     );
-    return `queue ${counts}; ${logs.join('; ')}`;
+    const failed = await this.queue
+      .getFailed(0, 4)
+      .then((jobs) => jobs.map((j) => `${j.name} ${j.id}: ${j.failedReason}`).join(' | '))
+      .catch(() => '?');
+    const errors = this.workers.flatMap((w) => w.logs.filter((l) => Number(l.level) >= 50).map((l) => l.msg));
+    return `queue ${counts}; failed jobs: ${failed || 'none'}; error logs: ${errors.slice(-4).join(' | ') || 'none'}; ${logs.join('; ')}`;
   }
 
   /**

@@ -252,7 +252,12 @@ export class PrivatePostgres {
     } finally {
       await admin.destroy();
     }
-    return createKnex(this.url(name), { applicationName: 'provdb-fault-test' });
+    // The tests crash this server on purpose: knex's lost-connection warnings are expected.
+    const quiet = () => undefined;
+    return createKnex(this.url(name), {
+      applicationName: 'provdb-fault-test',
+      log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
+    });
   }
 
   async destroy(): Promise<void> {
