@@ -39,7 +39,8 @@ const { values } = parseArgs({
 
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive whole number, got ${value}`);
   return n;
 }
 
@@ -83,7 +84,11 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? (s[mid] as number)
+      : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function startWorker(name: string, port: number, env: Record<string, string>): Worker {
@@ -197,7 +202,9 @@ async function main(): Promise<number> {
       const batch = Math.min(EVENTS - sent, BACKLOG - backlog);
       for (let from = 0; from < batch; from += 100) {
         const n = Math.min(100, batch - from);
-        await Promise.all(Array.from({ length: n }, (_, k) => enqueue(producer as Producer, sent + k, bookings)));
+        await Promise.all(
+          Array.from({ length: n }, (_, k) => enqueue(producer as Producer, sent + k, bookings)),
+        );
         sent += n;
       }
       done = await processedCount(knex);
@@ -205,10 +212,13 @@ async function main(): Promise<number> {
       samples.push({ at: now, done, rss: workers.map((w) => rssOf(w.child.pid)) });
       if (done > lastProgress.done) lastProgress = { at: now, done };
       else if (now - lastProgress.at > STALL_LIMIT_MS) {
-        throw new Error(`no event committed for ${STALL_LIMIT_MS / 1000} s (${done}/${EVENTS}); ${workers.map((w) => `${w.name}: ${w.output.slice(-500)}`).join('; ')}`);
+        throw new Error(
+          `no event committed for ${STALL_LIMIT_MS / 1000} s (${done}/${EVENTS}); ${workers.map((w) => `${w.name}: ${w.output.slice(-500)}`).join('; ')}`,
+        );
       }
       for (const w of workers) {
-        if (w.child.exitCode !== null || w.child.signalCode !== null) throw new Error(`${w.name} exited: ${w.output}`);
+        if (w.child.exitCode !== null || w.child.signalCode !== null)
+          throw new Error(`${w.name} exited: ${w.output}`);
       }
       if (now - lastReport.at >= REPORT_EVERY_MS || done >= EVENTS) {
         const rate = ((done - lastReport.done) * 1000) / (now - lastReport.at);
@@ -234,14 +244,26 @@ async function main(): Promise<number> {
     if (done !== EVENTS) failures.push(`${done} events committed, ${EVENTS} sent`);
     const memory = workers.map((w, i) => {
       const rss = (from: number, to: number) =>
-        median(samples.filter((s) => s.done >= from * EVENTS && s.done <= to * EVENTS).map((s) => s.rss[i] as number));
+        median(
+          samples
+            .filter((s) => s.done >= from * EVENTS && s.done <= to * EVENTS)
+            .map((s) => s.rss[i] as number),
+        );
       const baseline = rss(WARMUP, WARMUP + 0.1);
       const end = rss(0.9, 1);
       const growth = end / baseline - 1;
       if (!(growth < MAX_RSS_GROWTH)) {
-        failures.push(`${w.name}: resident memory grew ${(growth * 100).toFixed(1)}% after the warm-up (${mb(baseline)} -> ${mb(end)})`);
+        failures.push(
+          `${w.name}: resident memory grew ${(growth * 100).toFixed(1)}% after the warm-up (${mb(baseline)} -> ${mb(end)})`,
+        );
       }
-      return { worker: w.name, afterWarmup: mb(baseline), end: mb(end), growth: `${(growth * 100).toFixed(1)}%`, peak: mb(Math.max(...samples.map((s) => s.rss[i] as number))) };
+      return {
+        worker: w.name,
+        afterWarmup: mb(baseline),
+        end: mb(end),
+        growth: `${(growth * 100).toFixed(1)}%`,
+        peak: mb(Math.max(...samples.map((s) => s.rss[i] as number))),
+      };
     });
     const rates: number[] = [];
     for (let k = 1; k < samples.length; k++) {
@@ -269,7 +291,10 @@ async function main(): Promise<number> {
     return failures.length === 0 ? 0 : 1;
   } finally {
     for (const w of workers) await stopWorker(w).catch(() => undefined);
-    await producer?.queue('bookings').obliterate({ force: true }).catch(() => undefined);
+    await producer
+      ?.queue('bookings')
+      .obliterate({ force: true })
+      .catch(() => undefined);
     await producer?.close().catch(() => undefined);
     if (redis.status === 'ready') {
       let cursor = '0';

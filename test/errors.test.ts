@@ -26,7 +26,9 @@ describe('error taxonomy', () => {
     assert.ok(isTransientError(new Error('Connection terminated unexpectedly')));
     assert.ok(isTransientError(new Error('Connection ended unexpectedly')));
     assert.ok(
-      isTransientError(new Error('ROLLBACK - Client has encountered a connection error and is not queryable')),
+      isTransientError(
+        new Error('ROLLBACK - Client has encountered a connection error and is not queryable'),
+      ),
     );
     assert.ok(isTransientError(new Error("Stream isn't writeable and enableOfflineQueue options is false")));
     assert.ok(isTransientError(Object.assign(new Error('timeout'), { name: 'KnexTimeoutError' })));

@@ -30,7 +30,9 @@ describe('fault: Postgres stopped (immediate) and started again', function () {
     const stream = lab.stream(20).start();
     await waitUntil('events to commit before the crash', async () => {
       const ids = stream.enqueued().map((e) => e.eventId);
-      const rows = await knex('processed_events').whereIn('event_id', ids).count<[{ count: string }]>('* as count');
+      const rows = await knex('processed_events')
+        .whereIn('event_id', ids)
+        .count<[{ count: string }]>('* as count');
       return Number(rows[0]?.count) >= 20;
     });
 

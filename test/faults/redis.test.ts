@@ -29,9 +29,9 @@ describe('fault: Redis killed and restarted empty', function () {
     const stream = lab.stream(20).start();
     const committed = async (ids: readonly string[]) =>
       new Set(
-        (await knex('processed_events').whereIn('event_id', ids).select<{ event_id: string }[]>('event_id')).map(
-          (r) => r.event_id,
-        ),
+        (
+          await knex('processed_events').whereIn('event_id', ids).select<{ event_id: string }[]>('event_id')
+        ).map((r) => r.event_id),
       );
     await waitUntil('events to commit before the crash', async () => {
       return (await committed(stream.enqueued().map((e) => e.eventId))).size >= 20;
@@ -78,7 +78,11 @@ describe('fault: Redis killed and restarted empty', function () {
       // The operator sees the loss once and the recovery once, not a line per reconnect attempt.
       const lost = worker.logs.filter((l) => /^Redis connection lost \(.*\): reconnecting$/.test(l.msg));
       const restored = worker.logs.filter((l) => l.msg === 'Redis connection restored');
-      assert.deepEqual([lost.length, restored.length], [1, 1], `worker ${i + 1}: ${lost.length} loss and ${restored.length} recovery lines`);
+      assert.deepEqual(
+        [lost.length, restored.length],
+        [1, 1],
+        `worker ${i + 1}: ${lost.length} loss and ${restored.length} recovery lines`,
+      );
     }
   });
 });

@@ -3,8 +3,9 @@
  * someone copies a bad file in). The workers keep the last good rule set and keep processing;
  * nothing fails, and every event commits exactly once.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultLab } from '../support/fault-lab';
 import { copyShippedRules, type TempRules } from '../support/tmp-rules';
 
@@ -37,7 +38,10 @@ describe('fault: the rules folder broken mid-burst', function () {
     await sleep(2_000);
     await stream.stop();
 
-    assert.deepEqual(stream.sent.filter((e) => !e.enqueued).map((e) => e.error), []);
+    assert.deepEqual(
+      stream.sent.filter((e) => !e.enqueued).map((e) => e.error),
+      [],
+    );
     const afterBreak = stream.sent.filter((e) => e.at >= brokenAt);
     assert.ok(afterBreak.length > 20, `only ${afterBreak.length} events were sent after the break`);
     await lab.waitForEvents('after the break', stream.sent);

@@ -28,24 +28,34 @@ describe('fault: a worker SIGKILLed mid-burst', function () {
     const [victim, survivor] = [await lab.startWorker(options), await lab.startWorker(options)];
     if (!victim || !survivor) throw new Error('workers did not start');
     const stream = lab.stream(30).start();
-    await victim.waitForLog('of a few completed jobs', () => victim.logs.filter((l) => l.outcome === 'completed').length >= 5);
+    await victim.waitForLog(
+      'of a few completed jobs',
+      () => victim.logs.filter((l) => l.outcome === 'completed').length >= 5,
+    );
     await waitUntil('jobs in flight', async () => (await currentLab.queue.getActiveCount()) >= 4);
 
     victim.kill('SIGKILL');
     assert.equal((await victim.exited).signal, 'SIGKILL');
     const killedAt = Date.now();
-    const victimDone = new Set(victim.logs.filter((l) => l.outcome === 'completed').map((l) => String(l.eventId)));
+    const victimDone = new Set(
+      victim.logs.filter((l) => l.outcome === 'completed').map((l) => String(l.eventId)),
+    );
     await sleep(2_000);
     await stream.stop();
 
-    assert.deepEqual(stream.sent.filter((e) => !e.enqueued).map((e) => e.error), []);
+    assert.deepEqual(
+      stream.sent.filter((e) => !e.enqueued).map((e) => e.error),
+      [],
+    );
     await lab.waitForEvents('after the kill', stream.sent);
     const completed = await lab.assertQueueSettled();
     assert.equal(completed, stream.sent.length);
     await lab.assertExactlyOnce(stream.sent);
 
     // The killed worker's jobs were found stalled and run by the survivor.
-    const stalled = survivor.logs.filter((l) => /stalled \(its worker stopped renewing its lock\)/.test(l.msg));
+    const stalled = survivor.logs.filter((l) =>
+      /stalled \(its worker stopped renewing its lock\)/.test(l.msg),
+    );
     assert.ok(stalled.length > 0, 'the survivor reported no stalled job');
     const rerun = stalled.map((l) => String(l.jobId));
     assert.deepEqual(

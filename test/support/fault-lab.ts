@@ -140,7 +140,10 @@ export class EventStream {
     try {
       if (event.name === 'booking.created') await this.producer.enqueue('booking.created', base);
       else
-        await this.producer.enqueue('booking.updated', { ...base, previous: { deviceId, startTime, endTime } });
+        await this.producer.enqueue('booking.updated', {
+          ...base,
+          previous: { deviceId, startTime, endTime },
+        });
       event.enqueued = true;
       event.error = undefined;
     } catch (error) {
@@ -249,14 +252,18 @@ export class FaultLab {
     await waitUntil(
       `${what}: ${ids.length} events to commit`,
       async () => {
-        const rows = await this.knex('processed_events').whereIn('event_id', ids).count<[{ count: string }]>('* as count');
+        const rows = await this.knex('processed_events')
+          .whereIn('event_id', ids)
+          .count<[{ count: string }]>('* as count');
         missing = ids.length - Number(rows[0]?.count);
         return missing === 0;
       },
       timeoutMs,
       250,
     ).catch(async (error: Error) => {
-      throw new Error(`${error.message}; ${missing} of ${ids.length} never committed; ${await this.diagnose()}`);
+      throw new Error(
+        `${error.message}; ${missing} of ${ids.length} never committed; ${await this.diagnose()}`,
+      );
     });
   }
 
@@ -291,12 +298,18 @@ export class FaultLab {
     const counts = await effectCounts(this.knex);
     const missing = ids.filter((id) => !counts.has(id));
     const doubled = ids.filter((id) => (counts.get(id) ?? 0) > 1);
-    assert.deepEqual({ missing: missing.length, doubled: doubled.length }, { missing: 0, doubled: 0 }, `effects: ${JSON.stringify({ missing: missing.slice(0, 5), doubled: doubled.slice(0, 5) })}`);
+    assert.deepEqual(
+      { missing: missing.length, doubled: doubled.length },
+      { missing: 0, doubled: 0 },
+      `effects: ${JSON.stringify({ missing: missing.slice(0, 5), doubled: doubled.slice(0, 5) })}`,
+    );
     const rows = await this.knex('processed_events')
       .whereIn('event_id', ids)
       .select<Array<{ event_id: string; results: Record<string, unknown> | null }>>('event_id', 'results');
     assert.equal(rows.length, ids.length, 'an event has no processed_events row');
-    const withoutResults = rows.filter((r) => !r.results || !('rollups' in r.results) || !('effect' in r.results));
+    const withoutResults = rows.filter(
+      (r) => !r.results || !('rollups' in r.results) || !('effect' in r.results),
+    );
     assert.deepEqual(
       withoutResults.map((r) => r.event_id),
       [],
@@ -309,8 +322,17 @@ export class FaultLab {
     const counts = await waitUntil(
       'the queue to settle (nothing waiting, delayed or active)',
       async () => {
-        const c = await this.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed', 'completed');
-        return (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) === 0 ? c : undefined;
+        const c = await this.queue.getJobCounts(
+          'wait',
+          'prioritized',
+          'delayed',
+          'active',
+          'failed',
+          'completed',
+        );
+        return (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) === 0
+          ? c
+          : undefined;
       },
       30_000,
       250,
@@ -323,8 +345,9 @@ export class FaultLab {
   /** The worker is the same process it was, still running, and processed a job after `since`. */
   async assertWorkerAlive(worker: ChildWorker, since: number, label: string): Promise<void> {
     assert.ok(worker.running, `${label} exited: ${worker.stderr.slice(-1000)}`);
-    await worker.waitForLog(`${label}: of a job done after the fault`, (l) =>
-      (l.outcome === 'completed' || l.outcome === 'duplicate') && Date.parse(String(l.time)) >= since,
+    await worker.waitForLog(
+      `${label}: of a job done after the fault`,
+      (l) => (l.outcome === 'completed' || l.outcome === 'duplicate') && Date.parse(String(l.time)) >= since,
     );
   }
 
@@ -346,6 +369,7 @@ export class FaultLab {
     await step(() => this.knex.destroy());
     await step(() => this.pg.destroy());
     await step(() => this.redis.destroy());
-    if (errors.length > 0) throw new Error(`closing the fault lab: ${String(errors[0])}`, { cause: errors[0] });
+    if (errors.length > 0)
+      throw new Error(`closing the fault lab: ${String(errors[0])}`, { cause: errors[0] });
   }
 }

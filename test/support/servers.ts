@@ -62,8 +62,13 @@ export function postgresBinDir(): string {
       .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(lib, v, 'bin')));
   }
-  const found = candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')));
-  if (!found) throw new Error(`initdb and pg_ctl not found (looked in ${candidates.join(', ') || 'PATH'}): ${MISSING_HELP}`);
+  const found = candidates.find(
+    (dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')),
+  );
+  if (!found)
+    throw new Error(
+      `initdb and pg_ctl not found (looked in ${candidates.join(', ') || 'PATH'}): ${MISSING_HELP}`,
+    );
   return found;
 }
 
@@ -136,7 +141,11 @@ export class PrivateRedis {
   }
 
   async ping(): Promise<boolean> {
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -192,7 +201,18 @@ export class PrivatePostgres {
     const dir = await mkdtemp(path.join(tmpdir(), 'provdb-fault-pg-'));
     if (user) await chown(dir, user.uid, user.gid);
     const pg = new PrivatePostgres(await freePort(), dir, bin, user);
-    pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    pg.run('initdb', [
+      '-D',
+      pg.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
     await pg.startServer();
     return pg;
   }
@@ -235,7 +255,18 @@ export class PrivatePostgres {
       '-c max_connections=100',
     ].join(' ');
     running.add(this.guard);
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+    this.run('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      options,
+      'start',
+    ]);
   }
 
   /** `pg_ctl stop -m <mode>`; `immediate` is a crash: no checkpoint, recovery at the next start. */

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   const sleepMs = Number(process.env.TEST_HANDLER_SLEEP_MS ?? 0);
   const handlerModules =
     process.env.TEST_HANDLERS === 'shipped'
-      ? [...HANDLER_MODULES, auditModule({ jobs: ['booking.created', 'booking.updated'], name: 'effect', sleepMs })]
+      ? [
+          ...HANDLER_MODULES,
+          auditModule({ jobs: ['booking.created', 'booking.updated'], name: 'effect', sleepMs }),
+        ]
       : [auditModule({ jobs: ['booking.created'], sleepMs })];
   const app = await createApp(loadConfig(), {
     handlerModules,
