@@ -245,8 +245,10 @@ describe('metrics/utilization: utilization and rollup lag from the rollups', fun
         logger: captureLogs('warn').logger,
       });
       await app.start({ queues: ['bookings'] });
+      const url = app.http.url;
+      assert.ok(url, 'the HTTP server listens');
       const { samples, status } = await waitUntil('utilization in /metrics', async () => {
-        const s = await scrape(app!.http.url);
+        const s = await scrape(url);
         return sampleValue(s.samples, 'provdb_device_utilization_ratio', { device: busy.polatisName }) !==
           undefined
           ? s
