@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
+import type { AppDeps } from '../../src/deps';
 import { classifyError } from '../../src/errors';
 import { HANDLER_MODULES } from '../../src/handlers';
+import { HandlerRegistry } from '../../src/queues/handlers';
 import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
 import { deliver, registryOf } from '../support/events';
+import { snapshotOf } from '../support/rules';
 import { at, Lab, NOW, node } from './lab';
 
 describe('topologies/handlers: topology and device events', () => {
   let db: TestDatabase;
   let lab: Lab;
   let requester: number;
-  const handlers = registryOf(createTopologyHandlers({ now: () => NOW }));
+  // No policies: these tests are about the built-in checks and the fan-out (see policies.test.ts).
+  const noPolicies = snapshotOf();
+  const handlers = registryOf(createTopologyHandlers({ now: () => NOW, rules: () => noPolicies }));
 
   before(async () => {
     db = await migratedDatabase();
@@ -106,7 +111,12 @@ describe('topologies/handlers: topology and device events', () => {
     const device = await lab.device();
     const id = await lab.topology(requester, [node('a', device.id)], []);
     await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
-    const result = await deliver(db.knex, registryOf(...HANDLER_MODULES), 'device.maintenance_changed', {
+    // The build's modules, registered as the app does (the topology module takes deps.rules).
+    const registry = new HandlerRegistry();
+    for (const module of HANDLER_MODULES) {
+      await module.register(registry, { rules: { current: () => noPolicies } } as unknown as AppDeps);
+    }
+    const result = await deliver(db.knex, registry, 'device.maintenance_changed', {
       deviceId: device.id,
       previous: { startsAt: null, endsAt: null },
     });
