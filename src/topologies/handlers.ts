@@ -3,8 +3,9 @@
  * - `topology.submitted|updated|recheck`: review the topology, with the `appliesTo: topology`
  *   policies of the rule set in use, and record outcome and findings, in the event's
  *   transaction;
- * - `device.status_changed|maintenance_changed`: a device the reviews depend on changed, so every
- *   topology naming it (the `topology_devices` index) gets a `topology.recheck` after commit;
+ * - `device.status_changed|maintenance_changed|ownership_changed`: a device the reviews depend on
+ *   changed, so every topology naming it (the `topology_devices` index) gets a
+ *   `topology.recheck` after commit;
  * - `booking.updated` of a booking that is now confirmed: the same rechecks for its device (a
  *   confirmed booking is what a review checks the requester's use of a device against);
  * - `rules.changed`: a new revision of the policies is in use, so every open (unresolved)
@@ -70,7 +71,12 @@ function snapshotGetter(source: RulesSource): () => RuleSetSnapshot {
 }
 
 const REVIEW_JOBS = ['topology.submitted', 'topology.updated', 'topology.recheck'] as const;
-const DEVICE_JOBS = ['device.status_changed', 'device.maintenance_changed'] as const;
+const DEVICE_JOBS = [
+  'device.status_changed',
+  'device.maintenance_changed',
+  // Ownership is a fact of the topology policies (topology.ownedByAnotherCount).
+  'device.ownership_changed',
+] as const;
 
 interface ReviewSetup {
   now: () => Date;

@@ -409,6 +409,39 @@ describe('topologies/policies: appliesTo topology policies in the review', () =>
     });
   });
 
+  it('an ownership change rechecks the topologies using the device, and the policies see the new owner', async () => {
+    const handlers = registryOf(createTopologyHandlers({ now: () => NOW, rules: shipped }));
+    const author = await lab.user('author');
+    const owner = await lab.user('owner');
+    const d = await lab.device();
+    await lab.booking({ deviceId: d.id, userId: author, from: at(2), to: at(4) });
+    const id = await lab.topology(author, [node('a', d.id)], []);
+    await deliverAs(db, handlers, 'topology.submitted', randomUUID(), { topologyId: id });
+    assert.equal((await lab.review(id)).status, 'approved');
+
+    const [row] = await db
+      .knex('device_ownership')
+      .insert({ device_id: d.id, owner_id: owner, assigned_by: null, assigned_at: STAMP, revoked_at: null })
+      .returning('id');
+    const changed = await deliverAs(db, handlers, 'device.ownership_changed', randomUUID(), {
+      deviceId: d.id,
+      ownershipId: (row as { id: number }).id,
+      ownerId: owner,
+      change: 'assigned',
+    });
+    assert.deepEqual(
+      changed.followUps.map((f) => [f.name, f.payload.topologyId]),
+      [['topology.recheck', id]],
+    );
+    const recheck = changed.followUps[0]!.payload as { eventId: string; topologyId: number };
+    await deliverAs(db, handlers, 'topology.recheck', recheck.eventId, { topologyId: id });
+    assert.equal((await lab.review(id)).status, 'needs_approval');
+    assert.deepEqual(
+      (await lab.findings(id)).map((f) => f.detail.code),
+      ['TOPOLOGY_OWNED_DEVICES'],
+    );
+  });
+
   describe('metrics', () => {
     it('counts reviews by status and findings by kind once the review commits, and nothing for a rolled-back one', async () => {
       const registry = new Registry();
