@@ -99,7 +99,7 @@ describe('provdb-worker topologies', function () {
       assert.match(dry.stdout, /^ {2}error {3}unknown_device {9}\(node "c", device 888888\) /m);
       assert.match(
         dry.stdout,
-        /^ {2}warning policy {17}Topology topology-\d+ uses 1 device\(s\) owned by other users \(\d+\): their owners must agree\. \[TOPOLOGY_OWNED_DEVICES, approver: device owner\]$/m,
+        /^ {2}warning policy {17}Topology topology-\d+ uses 1 device\(s\) owned by other users \(\d+\): their owners must agree\. \[TOPOLOGY_OWNED_DEVICES, approver: device-owner\]$/m,
       );
       assert.match(dry.stdout, /^notes: Conflicts \(1 error, 1 warning/m);
       assert.equal(await lab.review(id), undefined, 'a dry run writes nothing');

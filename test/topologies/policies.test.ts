@@ -196,7 +196,7 @@ describe('topologies/policies: appliesTo topology policies in the review', () =>
         rule: 'devices-owned-by-others',
         code: 'TOPOLOGY_OWNED_DEVICES',
         type: 'require_approval',
-        approver: 'device owner',
+        approver: 'device-owner',
         revision: shipped.revision,
         values: undefined,
       },
