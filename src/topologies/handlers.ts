@@ -49,16 +49,25 @@ export interface TopologyHandlerOptions {
   metrics?: TopologyMetrics;
 }
 
-/**
- * The eventId of a fan-out job: a UUID (version 5 layout) hashed from the triggering event's id
- * and a key, so the same trigger always yields the same follow-ups.
- */
-export function derivedEventId(parentEventId: string, key: string): string {
-  const bytes = createHash('sha256').update(`${parentEventId}\n${key}`).digest().subarray(0, 16);
+/** The namespace of provdb-worker's derived event ids (the same as src/decisions' once merged). */
+const EVENT_ID_NAMESPACE = '6f1d7c52-3b8e-4a6f-9c0d-2e5b8a41f7d3';
+
+/** The RFC 9562 version 5 UUID of `name` in `namespace` (SHA-1 of both). */
+export function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The eventId of a fan-out job: the version 5 UUID of `<key>:<triggering eventId>`, so the same
+ * trigger always yields the same follow-ups.
+ */
+export function derivedEventId(parentEventId: string, key: string): string {
+  return uuidV5(`${key}:${parentEventId}`);
 }
 
 /** Runs `fn` once the (top-level) transaction has committed; never after a rollback. */
@@ -191,7 +200,7 @@ export function createTopologyHandlers(options: TopologyHandlerOptions = {}): Ha
           return rules();
         },
         onSettingsProblem: (problems) =>
-          deps?.logger.warn({ problems }, 'admin_settings rules values ignored (defaults used)'),
+          deps?.logger?.warn({ problems }, 'admin_settings rules values ignored (defaults used)'),
       });
       registerReviews(registry, { now, policies, metrics: () => metrics });
       for (const job of DEVICE_JOBS) registerFanOut(registry, job);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { AppDeps } from '../../src/deps';
 import { classifyError } from '../../src/errors';
 import { HANDLER_MODULES } from '../../src/handlers';
-import { HandlerRegistry } from '../../src/queues/handlers';
 import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
-import { deliver, registryOf } from '../support/events';
+import { deliver, registryOf, registryWithDeps } from '../support/events';
 import { snapshotOf } from '../support/rules';
 import { at, Lab, NOW, node } from './lab';
 
@@ -111,15 +109,11 @@ describe('topologies/handlers: topology and device events', () => {
     const device = await lab.device();
     const id = await lab.topology(requester, [node('a', device.id)], []);
     await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
-    // The build's modules, registered as the app does (the topology module takes deps.rules).
-    const registry = new HandlerRegistry();
-    for (const module of HANDLER_MODULES) {
-      await module.register(registry, { rules: { current: () => noPolicies } } as unknown as AppDeps);
-    }
-    const result = await deliver(db.knex, registry, 'device.maintenance_changed', {
+    const build = await registryWithDeps(...HANDLER_MODULES);
+    const result = await deliver(db.knex, build.handlers, 'device.maintenance_changed', {
       deviceId: device.id,
       previous: { startsAt: null, endsAt: null },
-    });
+    }).finally(() => build.rules.close());
     assert.deepEqual(Object.keys(result.outcome === 'completed' ? result.results : {}), [
       'rollups',
       'topologies',
