@@ -8,6 +8,7 @@
  *   `topology.recheck` after commit;
  * - `booking.updated` of a booking that is now confirmed: the same rechecks for its device (a
  *   confirmed booking is what a review checks the requester's use of a device against);
+ *   `booking.created` of a booking whose reservation is confirmed: the same for its devices;
  * - `rules.changed`: a new revision of the policies is in use, so every open (unresolved)
  *   review gets a `topology.recheck`.
  *
@@ -166,6 +167,31 @@ function registerBookingFanOut(registry: HandlerRegistry): void {
 }
 
 /**
+ * A booking created confirmed (by an administrator, or confirmed in the same transaction by the
+ * rules' handlers in enforce mode, which run first): the topologies using any device its
+ * reservation now holds confirmed are re-checked, each once.
+ */
+function registerBookingCreatedFanOut(registry: HandlerRegistry): void {
+  registry.register('booking.created', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
+    const { rows } = await trx.raw<{ rows: Array<{ device_id: number }> }>(
+      `SELECT DISTINCT r.device_id
+         FROM booking_table b
+         JOIN booking_table r ON r.grouped_booking_id = b.grouped_booking_id
+        WHERE b.booking_id = ? AND r.status_canonical = 'confirmed' AND r.is_collaborator = false
+          AND r.device_id IS NOT NULL
+        ORDER BY r.device_id`,
+      [payload.bookingId],
+    );
+    if (rows.length === 0) return { rechecks: 0 };
+    const topologyIds = await reviewsUsingDevices(
+      trx,
+      rows.map((r) => r.device_id),
+    );
+    return recheckAll(topologyIds, eventId, enqueueAfterCommit);
+  });
+}
+
+/**
  * A new rule-set revision: every open review (not resolved by a person) is checked again with
  * it. A `rules.changed` whose revision equals the previous one changes nothing.
  */
@@ -205,6 +231,7 @@ export function createTopologyHandlers(options: TopologyHandlerOptions = {}): Ha
       registerReviews(registry, { now, policies, metrics: () => metrics });
       for (const job of DEVICE_JOBS) registerFanOut(registry, job);
       registerBookingFanOut(registry);
+      registerBookingCreatedFanOut(registry);
       registerRulesChanged(registry);
 
       if (!metrics && deps?.metrics) metrics = createTopologyMetrics(deps.metrics.registry);

@@ -146,4 +146,43 @@ describe('topologies/handlers: topology and device events', () => {
       [['topology.recheck', id]],
     );
   });
+
+  it('rechecks, once each, the topologies using the devices of a reservation created confirmed; nothing for a pending one', async () => {
+    const a = await lab.device();
+    const b = await lab.device();
+    const both = await lab.topology(requester, [node('a', a.id), node('b', b.id)], []);
+    const onlyB = await lab.topology(requester, [node('b', b.id)], []);
+    for (const topologyId of [both, onlyB]) {
+      await deliver(db.knex, handlers, 'topology.submitted', { topologyId });
+    }
+    const other = await lab.user('other');
+    const pending = await lab.booking({
+      deviceId: a.id,
+      userId: other,
+      from: at(50),
+      to: at(52),
+      status: 'pending',
+    });
+    assert.deepEqual(
+      (await deliver(db.knex, handlers, 'booking.created', { bookingId: pending })).followUps,
+      [],
+    );
+
+    const group = `grp-created-${a.id}`;
+    const first = await lab.booking({ deviceId: a.id, userId: other, from: at(60), to: at(62), group });
+    await lab.booking({ deviceId: b.id, userId: other, from: at(60), to: at(62), group });
+    const created = await deliver(db.knex, handlers, 'booking.created', { bookingId: first });
+    assert.deepEqual(
+      created.followUps.map((f) => [f.name, f.payload.topologyId]),
+      [
+        ['topology.recheck', both],
+        ['topology.recheck', onlyB],
+      ],
+    );
+    // A booking that does not exist (yet) sends nothing; the rollups' handler retries such events.
+    assert.deepEqual(
+      (await deliver(db.knex, handlers, 'booking.created', { bookingId: 987_654 })).followUps,
+      [],
+    );
+  });
 });
