@@ -21,6 +21,7 @@ export const SQL_STRINGS = [
   "1' UNION SELECT password FROM user_table --",
   ':name',
   '%s%s%s%n',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template injection attempt, as data
   '${process.exit(1)}',
   '{{constructor.constructor("return process")()}}',
 ] as const;

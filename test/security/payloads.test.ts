@@ -48,6 +48,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function problemsOf(result: ReturnType<typeof check>): readonly string[] {
+  assert.equal(result.ok, false, 'the payload was accepted');
+  return result.ok ? [] : result.problems;
+}
+
 const exampleOf = (name: JobName) => JOBS[name].example as Record<string, unknown>;
 
 describe('hostile job payloads (property-based)', function () {
@@ -96,10 +101,7 @@ describe('hostile job payloads (property-based)', function () {
         );
         const result = check(name, JSON.parse(text));
         assert.equal(result.ok, false, `${name} accepted ${key}`);
-        assert.match(
-          (result as { problems: string[] }).problems.join('; '),
-          new RegExp(`^${key}: unknown field`),
-        );
+        assert.match(problemsOf(result).join('; '), new RegExp(`^${key}: unknown field`));
       }
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -110,10 +112,7 @@ describe('hostile job payloads (property-based)', function () {
       const payload = { ...exampleOf('booking.created'), bookingId: value };
       const result = check('booking.created', payload);
       assert.equal(result.ok, false);
-      assert.match(
-        (result as { problems: string[] }).problems[0] ?? '',
-        /^bookingId: expected a positive integer, got /,
-      );
+      assert.match(problemsOf(result)[0] ?? '', /^bookingId: expected a positive integer, got /);
       // Free-text fields accept them as data (they are bound as parameters, never spliced).
       const reevaluate = { ...exampleOf('booking.reevaluate'), groupedBookingId: value };
       const accepted = check('booking.reevaluate', reevaluate);
@@ -132,9 +131,7 @@ describe('hostile job payloads (property-based)', function () {
     ];
     for (const [value, shown] of cases) {
       const result = check('device.heartbeat', { ...exampleOf('device.heartbeat'), deviceId: value });
-      assert.deepEqual((result as { problems: string[] }).problems, [
-        `deviceId: expected a positive integer, got ${shown}`,
-      ]);
+      assert.deepEqual(problemsOf(result), [`deviceId: expected a positive integer, got ${shown}`]);
     }
   });
 
@@ -142,14 +139,11 @@ describe('hostile job payloads (property-based)', function () {
     for (const date of HOSTILE_DATES) {
       const occurred = check('booking.created', { ...exampleOf('booking.created'), occurredAt: date });
       assert.equal(occurred.ok, false, `occurredAt ${date} was accepted`);
-      assert.match((occurred as { problems: string[] }).problems.join('; '), /^occurredAt: expected /);
+      assert.match(problemsOf(occurred).join('; '), /^occurredAt: expected /);
       const previous = { deviceId: 1, startTime: date, endTime: '2026-11-25T12:00:00Z' };
       const updated = check('booking.updated', { ...exampleOf('booking.updated'), previous });
       assert.equal(updated.ok, false, `previous.startTime ${date} was accepted`);
-      assert.match(
-        (updated as { problems: string[] }).problems.join('; '),
-        /^previous\.startTime: expected /,
-      );
+      assert.match(problemsOf(updated).join('; '), /^previous\.startTime: expected /);
     }
     // The bounds themselves are accepted, with or without an offset.
     for (const date of [
@@ -168,7 +162,7 @@ describe('hostile job payloads (property-based)', function () {
       const payload = { ...exampleOf('booking.updated'), previous: deeplyNested(200_000, kind) };
       const result = check('booking.updated', payload);
       assert.equal(result.ok, false);
-      const problems = (result as { problems: string[] }).problems.join('; ');
+      const problems = problemsOf(result).join('; ');
       if (kind === 'array') {
         assert.equal(problems, 'previous: expected an object, got […] (a list nested too deeply to show)');
       } else {
@@ -185,10 +179,7 @@ describe('hostile job payloads (property-based)', function () {
     const key = 'k'.repeat(100_000);
     const result = check('booking.created', { ...exampleOf('booking.created'), [key]: 1 });
     assert.equal(result.ok, false);
-    assert.match(
-      (result as { problems: string[] }).problems[0] ?? '',
-      /^k{40}… \(100000 characters\): unknown field, got 1$/,
-    );
+    assert.match(problemsOf(result)[0] ?? '', /^k{40}… \(100000 characters\): unknown field, got 1$/);
   });
 
   it('rejects hostile job names with the list of known ones', () => {
