@@ -66,7 +66,7 @@ export function redactUrl(value: string): string {
   } catch {
     // falls through to the textual redaction
   }
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^]*@/i, '$1***@');
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@');
 }
 
 function read(env: Env, name: keyof typeof DEFAULTS): string {
