@@ -20,8 +20,6 @@ const OWN_TABLES = [
   'topology_review_findings',
   'topology_devices',
   'booking_decisions',
-  'rollup_watermarks',
-  'worker_metrics_state',
 ];
 const SCRIPT = path.resolve(__dirname, '../../sql/worker-role.sql');
 // Roles are cluster-wide: one per test run and process, dropped at the end.
