@@ -4,6 +4,7 @@
 // parser never throws, whatever the text.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { parseInstant } from '../../src/rollups/parse';
 import { MESSAGE_CHARS } from '../../src/topologies/findings';
 import { parseTopology } from '../../src/topologies/parse';
 import { migratedDatabase, type TestDatabase } from '../support/db';
@@ -199,5 +200,42 @@ describe('hostile topology JSON (property-based)', function () {
       );
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
+
+describe('dates typed on the command line (rollup --from/--to)', () => {
+  it('reads every real instant of years 1-9999 exactly, years 0-99 included', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('0001-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+          noInvalidDate: true,
+        }),
+        (date) => {
+          assert.equal(parseInstant(date.toISOString()).toISOString(), date.toISOString());
+        },
+      ),
+      { numRuns: 300 },
+    );
+    assert.equal(parseInstant('0005-01-01').toISOString(), '0005-01-01T00:00:00.000Z');
+  });
+
+  it('rejects anything else with an Error quoting the value', () => {
+    fc.assert(
+      fc.property(legacyText, (text) => {
+        let result: Date | undefined;
+        try {
+          result = parseInstant(text);
+        } catch (error) {
+          assert.ok(error instanceof Error);
+          assert.ok(error.message.startsWith(JSON.stringify(text)), error.message.slice(0, 200));
+          return;
+        }
+        assert.ok(!Number.isNaN(result.getTime()), `${JSON.stringify(text)} gave an invalid date`);
+      }),
+      { numRuns: 300 },
+    );
+    assert.throws(() => parseInstant('0000-01-01'), /"0000-01-01" is not a real date: there is no year 0/);
   });
 });
