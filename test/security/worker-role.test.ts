@@ -70,12 +70,14 @@ describe('least privilege: sql/worker-role.sql', function () {
   let lab: Lab;
   let bookingId: number;
   let topologyId: number;
+  let deviceId: number;
 
   before(async () => {
     db = await migratedDatabase();
     lab = new Lab(db.knex);
     const user = await lab.user();
     const device = await lab.device();
+    deviceId = device.id;
     bookingId = await lab.booking({
       deviceId: device.id,
       userId: user,
@@ -119,17 +121,22 @@ describe('least privilege: sql/worker-role.sql', function () {
 
   it('runs the worker as that role: a booking and a topology event are processed', async () => {
     app = await createApp(testConfig(roleUrl(db.name), prefix), { logger: captureLogs().logger });
-    await app.start({ queues: ['bookings', 'topologies'] });
+    await app.start({ queues: ['bookings', 'devices', 'topologies'] });
     const booking = await app.deps.producer.enqueue('booking.created', { bookingId });
     const topology = await app.deps.producer.enqueue('topology.submitted', { topologyId });
+    const device = await app.deps.producer.enqueue('device.status_changed', {
+      deviceId,
+      previous: { status: 'available' },
+    });
     for (const [queue, id] of [
       ['bookings', booking.jobId],
       ['topologies', topology.jobId],
+      ['devices', device.jobId],
     ] as const) {
       const job = await jobIn(app.deps.producer.queue(queue), id);
       assert.equal(await job.getState(), 'completed', job.failedReason);
     }
-    assert.equal(Number((await db.knex('processed_events').count('* as n').first())?.n), 2);
+    assert.equal(Number((await db.knex('processed_events').count('* as n').first())?.n), 3);
     assert.ok(Number((await db.knex('utilization_rollups').count('* as n').first())?.n) > 0);
     assert.ok(await lab.review(topologyId), 'no topology_review row');
     assert.ok(
