@@ -7,6 +7,12 @@ import { type Config, ConfigError, loadConfig, redactUrl } from '../config';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../logger';
 
+function knexWarning(message: unknown): void {
+  const text = String(message);
+  if (text.startsWith('Acquire connection error')) return;
+  process.stderr.write(`warning: ${text.split('\n')[0]}\n`);
+}
+
 /** Exit codes: 0 done, 1 failed, 2 bad input (argument, payload, file). */
 export const EXIT = Object.freeze({ ok: 0, failed: 1, badInput: 2 });
 
@@ -33,14 +39,9 @@ export class CliContext {
   get knex(): Knex {
     this.knexInstance ??= createKnex(this.config.databaseUrl, {
       applicationName: 'provdb-worker-cli',
-      // knex would print each failed connection attempt with its stack; the command reports
-      // the failure once, naming the server (see postgresFailure).
-      log: {
-        warn: () => undefined,
-        error: () => undefined,
-        deprecate: () => undefined,
-        debug: () => undefined,
-      },
+      // knex prints each failed connection attempt with its stack; the command reports the
+      // failure once, naming the server (see postgresFailure). Other warnings: one line each.
+      log: { warn: knexWarning, error: knexWarning, deprecate: knexWarning, debug: () => undefined },
     });
     return this.knexInstance;
   }
