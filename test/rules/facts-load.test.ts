@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { type BookingFacts, bookingFactsSchema } from '../../src/rules/facts/catalog';
+import { loadBookingFacts } from '../../src/rules/facts/load';
+import { migratedDatabase, type TestDatabase } from '../support/db';
+import { at, BookingLab, NOW } from './booking-lab';
+
+function valid(facts: BookingFacts): BookingFacts {
+  const parsed = bookingFactsSchema.safeParse(facts);
+  assert.ok(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues, null, 2));
+  return facts;
+}
+
+async function one(db: TestDatabase, group: string): Promise<BookingFacts[]> {
+  const map = await loadBookingFacts(db.knex, [group], { now: NOW });
+  const list = map.get(group);
+  assert.ok(list, `reservation ${group} not loaded`);
+  return list.map(valid);
+}
+
+describe('rules/facts/load: booking facts from real rows', () => {
+  let db: TestDatabase;
+  let lab: BookingLab;
+
+  before(async () => {
+    db = await migratedDatabase();
+    lab = new BookingLab(db.knex);
+  });
+  after(async () => {
+    await db.drop();
+  });
+
+  it('loads a reservation of two devices: booking, grouped booking, device, requester', async () => {
+    const requester = await lab.user('facts-ava', {
+      role: 'Operator',
+      approvalLimits: { max_hours: 8, max_devices: 2 },
+    });
+    const colleague = await lab.user('facts-col');
+    const a = await lab.device({
+      name: 'otdr-03',
+      inventory: { site: 'Lab B', manufacturer: 'EXFO', tags: ['Shared'] },
+      tags: ['fragile ', 'shared'],
+    });
+    const b = await lab.device({ type: 'EDFA' });
+    const { group, ids } = await lab.reservation([
+      { device: b, user: requester, start: at(20), end: at(24) },
+      { device: a, user: requester, start: at(20), end: at(26) },
+      { device: a, user: colleague, start: at(20), end: at(26), collaborator: true },
+    ]);
+    const facts = await one(db, group);
+    assert.deepEqual(
+      facts.map((f) => f.booking.deviceId),
+      [a, b],
+    );
+    const [fa, fb] = facts as [BookingFacts, BookingFacts];
+    assert.deepEqual(fa.booking, {
+      id: ids[1],
+      groupedBookingId: group,
+      deviceId: a,
+      userId: requester,
+      startsAt: '2026-11-25T08:00:00Z',
+      endsAt: '2026-11-25T14:00:00Z',
+      durationHours: 6,
+      startsInHours: 20,
+      isCollaborator: false,
+      status: 'pending',
+    });
+    assert.equal(fb.booking.id, ids[0]);
+    assert.deepEqual(fa.groupedBooking, {
+      id: group,
+      deviceCount: 2,
+      deviceIds: [a, b],
+      durationHours: 6,
+      totalHours: 10,
+      collaboratorIds: [colleague],
+    });
+    assert.equal(fa.device.name, 'otdr-03');
+    assert.equal(fa.device.type, 'OTDR');
+    assert.equal(fa.device.site, 'Lab B');
+    assert.equal(fa.device.manufacturer, 'EXFO');
+    assert.deepEqual(fa.device.tags, ['fragile', 'shared']);
+    assert.equal(fa.device.statusBookable, true);
+    assert.equal(fb.device.type, 'EDFA');
+    assert.equal(fb.device.site, null);
+    assert.deepEqual(fa.requester, {
+      id: requester,
+      username: 'facts-ava',
+      role: 'Operator',
+      isAdmin: false,
+      approvalLimits: { maxHours: 8, maxDevices: 2 },
+    });
+    assert.equal(fa.approval.requestedHours, 6);
+    assert.equal(fa.approval.requestedDevices, 2);
+    assert.equal(fa.approval.withinRequesterLimits, true);
+  });
+
+  it('leaves reservations that do not exist out of the map', async () => {
+    const map = await loadBookingFacts(db.knex, ['no-such-reservation'], { now: NOW });
+    assert.equal(map.size, 0);
+  });
+});
