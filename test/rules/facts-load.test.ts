@@ -93,6 +93,47 @@ describe('rules/facts/load: booking facts from real rows', () => {
     assert.equal(fa.approval.withinRequesterLimits, true);
   });
 
+  it('runs the same number of queries for 1 reservation as for 50', async () => {
+    await lab.setting('rules.turnaroundMinutes', { OTDR: 15 });
+    const owner = await lab.user('facts-owner');
+    const groups: string[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      const user = await lab.user(`facts-many-${i}`, i % 3 === 0 ? { role: 'Operator' } : {});
+      const a = await lab.device({ inventory: { tags: ['many'] } });
+      const b = await lab.device({ type: 'EDFA' });
+      await lab.owner(a, owner);
+      if (i % 5 === 0) await lab.maintenanceRecord(a, at(30 + i));
+      await lab.booking({ device: a, user: owner, start: at(10 + i), end: at(12 + i), status: 'confirmed' });
+      await lab.booking({ device: b, user, start: at(-100), end: at(-90), status: 'completed' });
+      const { group } = await lab.reservation([
+        { device: a, user, start: at(20 + i), end: at(24 + i) },
+        { device: b, user, start: at(20 + i), end: at(22 + i) },
+      ]);
+      groups.push(group);
+    }
+    const count = async (ids: string[]) => {
+      let queries = 0;
+      const onQuery = () => {
+        queries += 1;
+      };
+      db.knex.on('query', onQuery);
+      try {
+        const map = await loadBookingFacts(db.knex, ids, { now: NOW });
+        assert.equal(map.size, ids.length);
+        for (const list of map.values()) for (const f of list) valid(f);
+      } finally {
+        db.knex.off('query', onQuery);
+      }
+      return queries;
+    };
+    const single = await count(groups.slice(0, 1));
+    const fifty = await count(groups);
+    assert.equal(fifty, single);
+    assert.equal(single, 12);
+    // Nothing found: a single query.
+    assert.equal(await count([]), 0);
+  });
+
   it('leaves reservations that do not exist out of the map', async () => {
     const map = await loadBookingFacts(db.knex, ['no-such-reservation'], { now: NOW });
     assert.equal(map.size, 0);
