@@ -4,7 +4,7 @@ import { HANDLER_MODULES } from '../../src/handlers';
 import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
-import { deliver, registryOf } from '../support/events';
+import { deliver, registryOf, registryWithDeps } from '../support/events';
 import { at, Lab, NOW, node } from './lab';
 
 describe('topologies/handlers: topology and device events', () => {
@@ -102,15 +102,17 @@ describe('topologies/handlers: topology and device events', () => {
     assert.deepEqual(result.followUps, []);
   });
 
-  it("runs the rollups and then the topology fan-out for a device event, with the build's modules", async () => {
+  it("runs the rules' and the rollups' handlers and then the topology fan-out for a device event, with the build's modules", async () => {
     const device = await lab.device();
     const id = await lab.topology(requester, [node('a', device.id)], []);
     await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
-    const result = await deliver(db.knex, registryOf(...HANDLER_MODULES), 'device.maintenance_changed', {
+    const build = await registryWithDeps(...HANDLER_MODULES);
+    const result = await deliver(db.knex, build.handlers, 'device.maintenance_changed', {
       deviceId: device.id,
       previous: { startsAt: null, endsAt: null },
-    });
+    }).finally(() => build.rules.close());
     assert.deepEqual(Object.keys(result.outcome === 'completed' ? result.results : {}), [
+      'rules',
       'rollups',
       'topologies',
     ]);
