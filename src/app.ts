@@ -22,6 +22,7 @@ import type { Registry } from 'prom-client';
 import { type Config, redactUrl } from './config';
 import { jobsOfQueue, QUEUE_NAMES, type QueueName } from './contracts';
 import { createKnex } from './db/knex';
+import { BOOKING_DECISION_TABLE } from './db/models';
 import { rulesChangedEventId } from './decisions/event-ids';
 import type { AppDeps } from './deps';
 import { HANDLER_MODULES } from './handlers';
@@ -126,12 +127,13 @@ async function queueCounts(deps: AppDeps, queue: QueueName): Promise<QueueCounts
 }
 
 /**
- * Enqueues `rules.changed` after a reload that changed the revision. Retried while Redis is
- * unreachable (for about half a minute), then logged as an error that names the remedy.
+ * Enqueues `rules.changed` for a new revision (a reload, or a start after a deploy changed the
+ * rules). Retried while Redis is unreachable (for about half a minute), then logged as an error
+ * that names the remedy.
  */
 async function announceRulesChange(
   deps: AppDeps,
-  reload: ReloadSuccess,
+  reload: Pick<ReloadSuccess, 'revision' | 'previousRevision' | 'at'>,
   closing: () => boolean,
 ): Promise<void> {
   const { revision, previousRevision } = reload;
@@ -292,15 +294,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       retry,
     );
-    const { rows } = await knex.raw<{ rows: Array<{ table: string | null }> }>(
-      'SELECT to_regclass(?) AS "table"',
-      [PROCESSED_EVENTS],
-    );
-    if (!rows[0]?.table) {
-      throw new Error(`table ${PROCESSED_EVENTS} is missing: run \`provdb-worker migrate\` first`);
+    for (const table of [PROCESSED_EVENTS, BOOKING_DECISION_TABLE]) {
+      const { rows } = await knex.raw<{ rows: Array<{ table: string | null }> }>(
+        'SELECT to_regclass(?) AS "table"',
+        [table],
+      );
+      if (!rows[0]?.table) {
+        throw new Error(`table ${table} is missing: run \`provdb-worker migrate\` first`);
+      }
     }
     await waitFor(`Redis at ${redactUrl(config.redisUrl)}`, () => pingRedis(redis), retry);
     abort.signal.throwIfAborted();
+    await announceRulesOfDeploy();
 
     pool = startWorkerPool(
       {
@@ -342,6 +347,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics: http.url,
       },
       `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue, rules ${rules.revision})`,
+    );
+  }
+
+  /**
+   * Rules changed while no worker ran (a deploy with new rule files) are not a reload: when the
+   * latest decision was made with another revision, announce the change as a reload would.
+   * Workers starting together within a minute announce one event; once the reservations have
+   * been decided again, the latest decision carries the new revision and restarts stay quiet.
+   */
+  async function announceRulesOfDeploy(): Promise<void> {
+    const latest = (await knex(BOOKING_DECISION_TABLE).orderBy('id', 'desc').first('ruleset_revision')) as
+      | { ruleset_revision: string }
+      | undefined;
+    if (!latest || latest.ruleset_revision === rules.revision) return;
+    logger.info(
+      { revision: rules.revision, previousRevision: latest.ruleset_revision },
+      `rules revision ${rules.revision} differs from that of the latest decision (${latest.ruleset_revision}): announcing rules.changed`,
+    );
+    void announceRulesChange(
+      deps,
+      { revision: rules.revision, previousRevision: latest.ruleset_revision, at: new Date() },
+      () => closing !== undefined,
     );
   }
 

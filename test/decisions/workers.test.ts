@@ -40,9 +40,10 @@ describe('decisions in running workers', function () {
     prefix: string,
     env: Record<string, string> = {},
     rulesDebounceMs = 250,
+    logs = captureLogs('warn'),
   ): Promise<App> {
     const app = await createApp(testConfig(db.url, prefix, env), {
-      logger: captureLogs('warn').logger,
+      logger: logs.logger,
       tuning: { rulesDebounceMs },
     });
     apps.push(app);
@@ -137,6 +138,50 @@ describe('decisions in running workers', function () {
       }
     }
     assert.equal(total, bookings.length);
+  });
+
+  it('announces rules.changed at start when the latest decision was made with another revision (a deploy), once', async () => {
+    await db.knex('admin_settings').where({ key: 'rules.enforcement' }).delete();
+    const device = await lab.device({ inventory: {} });
+    const start = ahead(9);
+    const { group, ids } = await lab.reservation([
+      { device, user: await lab.user(), start, end: new Date(start.getTime() + HOUR) },
+    ]);
+    // The latest decision, made by the rules of the previous deploy.
+    await db.knex('booking_decisions').insert({
+      booking_id: ids[0]!,
+      grouped_booking_id: group,
+      outcome: 'deny',
+      reasons: JSON.stringify([]),
+      ruleset_revision: 'feedfacecafe',
+      event_id: '3d1e5f7a-9b2c-4d4e-8f60-718293a4b5c1',
+      trigger: 'booking.created',
+      mode: 'advisory',
+      status_before: 'pending',
+      status_after: 'pending',
+      evaluated_at: new Date(),
+    });
+    const prefix = uniquePrefix('decisions-deploy');
+    prefixes.push(prefix);
+    const first = await worker(prefix, {}, 250, captureLogs('info'));
+    await first.start({ queues: ['maintenance'] });
+    const decisions = await waitUntil('the reservation to be decided again', async () => {
+      const rows = await decisionsOf(db.knex, group);
+      return rows.length === 2 ? rows : undefined;
+    });
+    assert.deepEqual(
+      [decisions[1]!.trigger, decisions[1]!.outcome, decisions[1]!.ruleset_revision],
+      ['booking.reevaluate', 'allow', first.deps.rules.revision],
+    );
+
+    const logs = captureLogs('info');
+    const second = await worker(prefix, {}, 250, logs);
+    await second.start({ queues: ['maintenance'] });
+    assert.ok(logs.lines.some((l) => /^provdb-worker started/.test(l.msg)));
+    assert.ok(
+      !logs.lines.some((l) => l.msg.includes('announcing rules.changed')),
+      'the latest decision has the revision in use now: nothing to announce',
+    );
   });
 
   describe('hot reload', () => {
