@@ -15,7 +15,6 @@
  *   would give (checked by the tests).
  */
 import type { Knex } from 'knex';
-import type { Logger } from '../logger';
 import { combineOutcome, evaluate, type Outcome, type Reason } from './evaluate';
 import type { BookingFacts } from './facts/catalog';
 import { loadBookingFacts } from './facts/load';
@@ -37,7 +36,6 @@ export interface ReplayOptions {
   readonly now?: Date;
   /** Reservations per fact-loading batch (default 500). */
   readonly batchSize?: number;
-  readonly logger?: Logger;
   /** Called after each batch with the reservations done so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -78,6 +76,8 @@ export interface ReplayReport {
   readonly outcomeChanges: number;
   /** Reservations whose outcome or reasons change, in the order of their start. */
   readonly changes: readonly ReplayChange[];
+  /** admin_settings values that could not be read (their defaults were used), once each. */
+  readonly settingsProblems: readonly string[];
   readonly elapsedMs: number;
 }
 
@@ -173,13 +173,17 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
   const transitions = emptyTransitions();
   const changes: ReplayChange[] = [];
   let reservations = 0;
+  const settingsProblems = new Set<string>();
 
   const trx = await db.transaction({ isolationLevel: 'repeatable read', readOnly: true });
   try {
     const ids = await reservationsToReplay(trx, { since: options.since, until: options.until, now });
     for (let i = 0; i < ids.length; i += batchSize) {
       const batch = ids.slice(i, i + batchSize);
-      const facts = await loadBookingFacts(trx, batch, { now, logger: options.logger });
+      const facts = await loadBookingFacts(trx, batch, {
+        now,
+        onSettingsProblem: (problem) => settingsProblems.add(problem),
+      });
       for (const id of batch) {
         const list = facts.get(id);
         if (!list) continue;
@@ -203,6 +207,7 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
     transitions,
     outcomeChanges: changes.filter((c) => c.before !== c.after).length,
     changes,
+    settingsProblems: [...settingsProblems],
     elapsedMs: Math.round(performance.now() - started),
   };
 }

@@ -163,4 +163,20 @@ describe('rules replay on a known history', () => {
     assert.equal(same.transitions['deny->deny'], 1);
     assert.equal(same.transitions['require_approval->require_approval'], 2);
   });
+
+  it('reports an unreadable setting once, whatever the number of batches', async () => {
+    const lab = new BookingLab(db.knex);
+    await lab.setting('rules.maxBooking', { max_hours: 72 });
+    try {
+      const report = await replay(db.knex, { current, candidate, now: NOW, batchSize: 1 });
+      assert.equal(report.reservations, 7);
+      assert.equal(report.settingsProblems.length, 1);
+      assert.match(
+        report.settingsProblems[0]!,
+        /admin_settings "rules\.maxBooking" = \{"max_hours":72\} is invalid/,
+      );
+    } finally {
+      await db.knex('admin_settings').where({ key: 'rules.maxBooking' }).delete();
+    }
+  });
 });

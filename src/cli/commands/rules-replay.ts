@@ -74,7 +74,6 @@ async function run(ctx: CliContext, opts: ReplayCliOptions): Promise<number> {
     since,
     until,
     batchSize: Number(opts.batch),
-    logger: ctx.logger,
     onProgress: opts.json
       ? undefined
       : (done, total) => process.stderr.write(`rules replay: ${done}/${total} reservation(s)\n`),
@@ -109,6 +108,7 @@ export function formatReport(
     `  rules in use: revision ${report.currentRevision} (${dirs.currentDir})`,
     `  candidate:    revision ${report.candidateRevision} (${dirs.candidateDir})`,
     `  facts as of ${report.now}; nothing was written`,
+    ...report.settingsProblems.map((p) => `  note: ${p}`),
     '',
   );
   const rows = OUTCOMES.flatMap((a) =>
