@@ -51,8 +51,10 @@ import {
 export interface LoadBookingFactsOptions {
   /** The decision time: "now" for startsInHours, active bookings and the coming week. */
   readonly now: Date;
-  /** Where unreadable admin_settings values are reported (they are ignored either way). */
+  /** Where unreadable admin_settings values are logged (they are ignored either way). */
   readonly logger?: Logger;
+  /** Also called with each such problem, e.g. to show it once in a report. */
+  readonly onSettingsProblem?: (problem: string) => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -210,7 +212,10 @@ export async function loadBookingFacts(
     `SELECT key, value FROM admin_settings WHERE key LIKE 'rules.%' ORDER BY key`,
   );
   const { settings, problems } = parseRuleSettings(settingRows);
-  for (const problem of problems) options.logger?.warn({ setting: problem }, problem);
+  for (const problem of problems) {
+    options.logger?.warn({ setting: problem }, problem);
+    options.onSettingsProblem?.(problem);
+  }
 
   // 3. Devices.
   const { rows: deviceRows } = await db.raw<{ rows: DeviceRow[] }>(
