@@ -24,6 +24,7 @@ import type { Logger } from '../logger';
 import type { Decision, Outcome, Reason } from '../rules/evaluate';
 import type { BookingFacts } from '../rules/facts/catalog';
 import { loadBookingFacts } from '../rules/facts/load';
+import { SETTING_KEYS } from '../rules/facts/settings';
 import { evaluateGroup, type GroupDecision } from '../rules/group';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import { readEnforcementMode } from './mode';
@@ -95,12 +96,7 @@ export async function decideReservation(
   const rows = await reservationRows(trx, groupedBookingId);
   if (rows.length === 0) return { decided: false, groupedBookingId, skipped: 'not_found' };
   const owners = rows.filter((r) => !r.isCollaborator);
-  const facts = (
-    await loadBookingFacts(trx, [groupedBookingId], {
-      now: options.now,
-      ...(options.logger ? { logger: options.logger } : {}),
-    })
-  ).get(groupedBookingId);
+  const facts = await loadFacts(trx, groupedBookingId, options);
   if (owners.length === 0 || !facts || facts.length === 0) {
     return { decided: false, groupedBookingId, skipped: 'no_owner_rows' };
   }
@@ -160,6 +156,25 @@ export async function decideReservation(
   };
 }
 
+/**
+ * The facts of one reservation. Unreadable `rules.*` settings are logged as warnings, but for
+ * `rules.enforcement`, which readEnforcementMode reports itself (saying which mode applies).
+ */
+async function loadFacts(
+  trx: Knex.Transaction,
+  groupedBookingId: string,
+  options: DecideOptions,
+): Promise<BookingFacts[] | undefined> {
+  const { logger } = options;
+  const facts = await loadBookingFacts(trx, [groupedBookingId], {
+    now: options.now,
+    onSettingsProblem: (problem) => {
+      if (!problem.startsWith(`admin_settings "${SETTING_KEYS.enforcement}"`)) logger?.warn(problem);
+    },
+  });
+  return facts.get(groupedBookingId);
+}
+
 /** Moves the reservation's rows that are still pending; returns how many moved. */
 async function movePending(
   db: Knex.Transaction,
@@ -190,12 +205,7 @@ async function decideAfterConflict(
   groupedBookingId: string,
   options: DecideOptions,
 ): Promise<{ group: GroupDecision; reasons: readonly Reason[] }> {
-  const fresh = (
-    await loadBookingFacts(trx, [groupedBookingId], {
-      now: options.now,
-      ...(options.logger ? { logger: options.logger } : {}),
-    })
-  ).get(groupedBookingId);
+  const fresh = await loadFacts(trx, groupedBookingId, options);
   if (!fresh || fresh.length === 0) {
     throw new Error(`reservation ${groupedBookingId} vanished while its confirmation was being checked`);
   }

@@ -381,6 +381,11 @@ describe('decisions: deciding reservations through the booking handlers', functi
     );
     assert.ok(warning, 'a warning names the setting and its value');
     assert.match(warning.msg, /advisory/);
+    assert.equal(
+      rules.logs.lines.filter((l) => l.msg.includes('"Enforce!"')).length,
+      1,
+      'one warning per decision, not one from the fact loader too',
+    );
   });
 
   it('retries a created booking that is not visible yet (not_found) and records nothing', async () => {
