@@ -148,7 +148,7 @@ async function announceRulesChange(
       });
       deps.logger.info(
         { eventId, revision, previousRevision },
-        `rules.changed enqueued: reservations not over yet will be decided again with revision ${revision}`,
+        `rules.changed enqueued: reservations not started yet will be decided again with revision ${revision}`,
       );
       return;
     } catch (error) {

@@ -1,8 +1,9 @@
 /**
  * Which reservations an event makes stale: the targets of the `booking.reevaluate` fan-out.
  * Each returns grouped_booking_ids, sorted, without repeats (one follow-up per reservation per
- * event). "Not over" means a row of the reservation ends after `now`; only reservations with a
- * row that is pending, pending approval or confirmed are live.
+ * event). Only upcoming reservations are decided again: a row of the reservation starts after
+ * `now` (deciding one that has begun would only report that it starts in the past) and is
+ * pending, pending approval or confirmed ("live").
  */
 import type { Knex } from 'knex';
 import { BOOKING_TABLE } from '../db/models';
@@ -24,7 +25,7 @@ async function distinctGroups(query: Knex.QueryBuilder): Promise<string[]> {
 }
 
 /**
- * Live reservations of a device that are not over; with `windows`, only those with a row of the
+ * Live upcoming reservations of a device; with `windows`, only those with a row of the
  * device meeting one of them (a maintenance window before or after a change).
  */
 export function reservationsOfDevice(
@@ -35,7 +36,7 @@ export function reservationsOfDevice(
 ): Promise<string[]> {
   const query = db(BOOKING_TABLE)
     .where({ device_id: deviceId })
-    .where('end_time', '>', now)
+    .where('start_time', '>', now)
     .whereIn('status_canonical', [...LIVE_STATUSES]);
   if (windows) {
     if (windows.length === 0) return Promise.resolve([]);
@@ -51,19 +52,19 @@ export function reservationsOfDevice(
   return distinctGroups(query);
 }
 
-/** Every live reservation that is not over (for `rules.changed`). */
-export function reservationsNotOver(db: Knex | Knex.Transaction, now: Date): Promise<string[]> {
+/** Every live upcoming reservation (for `rules.changed`). */
+export function upcomingReservations(db: Knex | Knex.Transaction, now: Date): Promise<string[]> {
   return distinctGroups(
     db(BOOKING_TABLE)
-      .where('end_time', '>', now)
+      .where('start_time', '>', now)
       .whereIn('status_canonical', [...LIVE_STATUSES]),
   );
 }
 
 /**
  * Reservations a cancelled booking may have blocked: pending or pending-approval rows of other
- * reservations on the same device, not over, whose window meets the cancelled window widened by
- * `marginMinutes` (the turnaround time) on both sides.
+ * reservations on the same device, not started yet, whose window meets the cancelled window
+ * widened by `marginMinutes` (the turnaround time) on both sides.
  */
 export function reservationsBlockedBy(
   db: Knex | Knex.Transaction,
@@ -74,7 +75,7 @@ export function reservationsBlockedBy(
   const margin = marginMinutes * 60_000;
   const query = db(BOOKING_TABLE)
     .where({ device_id: cancelled.deviceId })
-    .where('end_time', '>', now)
+    .where('start_time', '>', now)
     .whereIn('status_canonical', ['pending', 'pending_approval'])
     .where('start_time', '<', new Date(cancelled.endsAt.getTime() + margin))
     .where('end_time', '>', new Date(cancelled.startsAt.getTime() - margin));
@@ -82,15 +83,15 @@ export function reservationsBlockedBy(
   return distinctGroups(query);
 }
 
-/** Whether a reservation is still worth deciding: a live row that is not over. */
-export async function isLive(
+/** Whether a reservation is still worth deciding again: a live row that has not started. */
+export async function isUpcoming(
   db: Knex | Knex.Transaction,
   groupedBookingId: string,
   now: Date,
 ): Promise<boolean> {
   const row = await db(BOOKING_TABLE)
     .where({ grouped_booking_id: groupedBookingId })
-    .where('end_time', '>', now)
+    .where('start_time', '>', now)
     .whereIn('status_canonical', [...LIVE_STATUSES])
     .first('booking_id');
   return row !== undefined;

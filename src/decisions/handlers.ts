@@ -9,11 +9,15 @@
  * - `booking.cancelled`: decides nothing about the cancelled booking; pending and
  *   pending-approval reservations of the same device meeting its previous window (widened by
  *   the turnaround time) may have been blocked by it, and each gets a `booking.reevaluate`.
- * - `booking.reevaluate` (maintenance queue): decide the reservation again, unless it is over,
- *   cancelled, rejected or gone (the skip is recorded in the event's results).
- * - `device.status_changed`: every live future reservation of the device is re-evaluated;
+ * - `booking.reevaluate` (maintenance queue): decide the reservation again, unless it has
+ *   started, or is cancelled, rejected or gone (the skip is recorded in the event's results).
+ * - `device.status_changed`: every live upcoming reservation of the device is re-evaluated;
  *   `device.maintenance_changed`: those meeting the previous or the new maintenance window.
- * - `rules.changed`: every live reservation that is not over is re-evaluated.
+ * - `rules.changed`: every live upcoming reservation is re-evaluated.
+ *
+ * "Live upcoming" (./affected.ts): a row pending, pending approval or confirmed that has not
+ * started. A reservation under way is not decided again: the only news would be that it starts
+ * in the past.
  *
  * Fan-outs send one `booking.reevaluate` per reservation per event, with an eventId derived from
  * the source event and the reservation (./event-ids.ts): a redelivered source event sends the
@@ -27,10 +31,10 @@ import type { HandlerContext, HandlerModule, HandlerRegistry, HandlerResult } fr
 import { parseRuleSettings, SETTING_KEYS } from '../rules/facts/settings';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import {
-  isLive,
+  isUpcoming,
   reservationsBlockedBy,
-  reservationsNotOver,
   reservationsOfDevice,
+  upcomingReservations,
   type Window,
 } from './affected';
 import { type DecideResult, decideReservation } from './decide';
@@ -185,8 +189,8 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
       });
       registry.register('booking.reevaluate', HANDLER, async (ctx) => {
         const { groupedBookingId } = ctx.payload;
-        if (!(await isLive(ctx.trx, groupedBookingId, now()))) {
-          return { groupedBookingId, skipped: 'over_or_not_live' };
+        if (!(await isUpcoming(ctx.trx, groupedBookingId, now()))) {
+          return { groupedBookingId, skipped: 'started_or_not_live' };
         }
         return decide(ctx, groupedBookingId);
       });
@@ -203,7 +207,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         return fanOut(ctx, groups, 'device.maintenance_changed');
       });
       registry.register('rules.changed', HANDLER, async (ctx) =>
-        fanOut(ctx, await reservationsNotOver(ctx.trx, now()), 'rules.changed'),
+        fanOut(ctx, await upcomingReservations(ctx.trx, now()), 'rules.changed'),
       );
     },
   };

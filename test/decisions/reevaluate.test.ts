@@ -41,7 +41,10 @@ describe('decisions: re-evaluation fan-out', function () {
     await db?.drop();
   });
 
-  /** A device with reservations: live ones meeting windows, one over, one cancelled, one elsewhere. */
+  /**
+   * A device with reservations: upcoming ones meeting the windows below, one elsewhere, one over,
+   * one under way (it started an hour ago), one cancelled.
+   */
   async function deviceWithReservations() {
     const device = await lab.device({ inventory: {} });
     const user = await lab.user();
@@ -53,11 +56,12 @@ describe('decisions: re-evaluation fan-out', function () {
       inOldWindow: await book(50, 52, 'confirmed'),
       elsewhere: await book(70, 72),
       over: await book(-5, -3),
+      underWay: await book(-1, 2, 'confirmed'),
       cancelled: await book(30, 31, 'cancelled'),
     };
   }
 
-  it('device.maintenance_changed re-evaluates the live future reservations meeting the old or the new window', async () => {
+  it('device.maintenance_changed re-evaluates the upcoming reservations meeting the old or the new window', async () => {
     const r = await deviceWithReservations();
     await db
       .knex('device_table')
@@ -101,7 +105,7 @@ describe('decisions: re-evaluation fan-out', function () {
     assert.deepEqual(await decisionsOf(db.knex, r.elsewhere), []);
   });
 
-  it('device.status_changed re-evaluates every live future reservation of the device', async () => {
+  it('device.status_changed re-evaluates every upcoming live reservation of the device, not one under way', async () => {
     const r = await deviceWithReservations();
     await db.knex('device_table').where({ id: r.device }).update({ status: 'offline' });
     const result = await rules.deliver('device.status_changed', {
@@ -167,7 +171,7 @@ describe('decisions: re-evaluation fan-out', function () {
     );
   });
 
-  it('rules.changed re-evaluates every live reservation that is not over, and nothing else', async () => {
+  it('rules.changed re-evaluates every live reservation that has not started, and nothing else', async () => {
     const r = await deviceWithReservations();
     const result = await rules.deliver('rules.changed', {
       revision: 'b'.repeat(12),
@@ -175,23 +179,23 @@ describe('decisions: re-evaluation fan-out', function () {
     });
     const all = targets(result);
     for (const group of [r.inNewWindow, r.inOldWindow, r.elsewhere]) assert.ok(all.includes(group), group);
-    for (const group of [r.over, r.cancelled]) assert.ok(!all.includes(group), group);
+    for (const group of [r.over, r.underWay, r.cancelled]) assert.ok(!all.includes(group), group);
     const live = await db
       .knex('booking_table')
-      .where('end_time', '>', NOW)
+      .where('start_time', '>', NOW)
       .whereIn('status_canonical', ['pending', 'pending_approval', 'confirmed'])
       .countDistinct<Array<{ count: number }>>('grouped_booking_id as count');
     assert.equal(all.length, Number(live[0]!.count), 'one follow-up per reservation');
     assert.ok(followUpsOf(result).every((f) => f.payload.cause === 'rules.changed'));
   });
 
-  it('booking.reevaluate skips a reservation that is over, cancelled or gone, and records the skip', async () => {
+  it('booking.reevaluate skips a reservation that is over, under way, cancelled or gone, and records the skip', async () => {
     const r = await deviceWithReservations();
-    for (const groupedBookingId of [r.over, r.cancelled, 'no-such-reservation']) {
+    for (const groupedBookingId of [r.over, r.underWay, r.cancelled, 'no-such-reservation']) {
       const result = await rules.deliver('booking.reevaluate', { groupedBookingId, cause: 'rules.changed' });
       assert.deepEqual(result.outcome === 'completed' && result.results.rules, {
         groupedBookingId,
-        skipped: 'over_or_not_live',
+        skipped: 'started_or_not_live',
       });
       assert.deepEqual(await decisionsOf(db.knex, groupedBookingId), []);
     }
