@@ -183,11 +183,27 @@ export async function loadBookingFacts(
   groupedBookingIds: readonly string[],
   options: LoadBookingFactsOptions,
 ): Promise<Map<string, BookingFacts[]>> {
-  const now = options.now;
-  if (Number.isNaN(now.getTime())) throw new Error('loadBookingFacts: options.now is not a valid date');
-  const result = new Map<string, BookingFacts[]>();
+  if (Number.isNaN(options.now.getTime()))
+    throw new Error('loadBookingFacts: options.now is not a valid date');
   const ids = [...new Set(groupedBookingIds)];
-  if (ids.length === 0) return result;
+  if (ids.length === 0) return new Map();
+  // The utilization statements look expensive to the planner (multiranges, generate_series):
+  // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
+  // transaction: the caller's, or one of our own (which also gives the reads one snapshot).
+  const run = async (trx: Knex | Knex.Transaction) => {
+    await trx.raw('SET LOCAL jit = off');
+    return load(trx, ids, options);
+  };
+  return db.isTransaction ? run(db) : db.transaction(run);
+}
+
+async function load(
+  db: Knex | Knex.Transaction,
+  ids: readonly string[],
+  options: LoadBookingFactsOptions,
+): Promise<Map<string, BookingFacts[]>> {
+  const now = options.now;
+  const result = new Map<string, BookingFacts[]>();
 
   // 1. The reservations' rows.
   const { rows: reservationRows } = await db.raw<{ rows: ReservationRow[] }>(
@@ -196,7 +212,7 @@ export async function loadBookingFacts(
        FROM booking_table
       WHERE grouped_booking_id = ANY(?::varchar[])
       ORDER BY grouped_booking_id, device_id, booking_id`,
-    [ids],
+    [[...ids]],
   );
   if (reservationRows.length === 0) return result;
   const rowsByReservation = groupBy(reservationRows, (r) => r.grouped_booking_id);
@@ -367,7 +383,7 @@ export async function loadBookingFacts(
       now.toISOString(),
     ],
   );
-  const usageByUser = groupBy(
+  const usageByUser = userRows(
     usageRows.map(
       (r): UsageRow => ({
         ...windowOf(r),
@@ -377,7 +393,7 @@ export async function loadBookingFacts(
         status: r.status_canonical,
       }),
     ),
-    (r) => r.userId,
+    now,
   );
 
   // 10-12. Utilization: the rollups' last 7 and 30 days, and the coming week counting pending
@@ -448,7 +464,7 @@ export async function loadBookingFacts(
                 row.user_id,
                 reservation,
                 windows,
-                usageByUser.get(row.user_id) ?? [],
+                usageByUser.get(row.user_id),
                 now,
                 windowDays,
               );
@@ -468,23 +484,46 @@ export async function loadBookingFacts(
   return result;
 }
 
+interface UserRows {
+  /** The user's counting rows, by start. */
+  readonly byStart: readonly UsageRow[];
+  /** Those active and not over at `now`. */
+  readonly activeFuture: readonly UsageRow[];
+}
+
+function userRows(rows: readonly UsageRow[], now: Date): Map<number, UserRows> {
+  const out = new Map<number, UserRows>();
+  for (const [userId, list] of groupBy(rows, (r) => r.userId)) {
+    const byStart = [...list].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+    out.set(userId, {
+      byStart,
+      activeFuture: byStart.filter(
+        (r) => ACTIVE_STATUSES.has(r.status!) && r.endsAt.getTime() > now.getTime(),
+      ),
+    });
+  }
+  return out;
+}
+
 function usageFor(
   userId: number,
   reservation: string,
   windows: readonly BookingWindow[],
-  rows: readonly UsageRow[],
+  rows: UserRows | undefined,
   now: Date,
   windowDays: number,
 ): UsageFact {
-  // Only rows that can matter to this request: active ones not over, or booked near it.
+  // Only rows that can matter to this request: booked near it, or active and not over.
   const w = windowDays * DAY_MS;
   const from = Math.min(...windows.map((x) => Math.min(x.startsAt.getTime(), x.endsAt.getTime()))) - w;
   const to = Math.max(...windows.map((x) => Math.max(x.startsAt.getTime(), x.endsAt.getTime()))) + w;
-  const relevant = rows.filter(
-    (r) =>
-      (r.endsAt.getTime() > from && r.startsAt.getTime() < to) ||
-      (ACTIVE_STATUSES.has(r.status!) && r.endsAt.getTime() > now.getTime()),
-  );
+  const near = (r: UsageRow) => r.startsAt.getTime() < to && r.endsAt.getTime() > from;
+  const relevant: UsageRow[] = [];
+  for (const r of rows?.byStart ?? []) {
+    if (r.startsAt.getTime() >= to) break;
+    if (r.endsAt.getTime() > from) relevant.push(r);
+  }
+  for (const r of rows?.activeFuture ?? []) if (!near(r)) relevant.push(r);
   return summarizeUsage({
     requesterId: userId,
     request: { groupedBookingId: reservation, windows },
