@@ -99,7 +99,9 @@ async function main(): Promise<void> {
       `lab: ${summary.bookings.reservations} reservations (${summary.bookings.rows} booking rows), ` +
         `${values.devices} devices, ${values.users} users, seeded in ${seedSeconds.toFixed(1)} s; node ${process.version}`,
     );
-    console.log(`rules in use ${current.revision} (${current.rules.booking.length} booking rules), candidate ${candidate.revision}`);
+    console.log(
+      `rules in use ${current.revision} (${current.rules.booking.length} booking rules), candidate ${candidate.revision}`,
+    );
 
     // Warm up (JIT, plans), then the measured replay of every reservation.
     await replay(knex, { current, candidate, now, since, until: new Date(since.getTime() + 86_400_000) });
@@ -118,8 +120,9 @@ async function main(): Promise<void> {
     // The same facts, in memory: loading alone, then json-rules-engine over static facts.
     const ids = (
       await knex.raw<{ rows: Array<{ g: string }> }>(
-        `SELECT DISTINCT grouped_booking_id AS g FROM booking_table
-          WHERE NOT is_collaborator AND start_time >= ? AND status_canonical IS DISTINCT FROM 'cancelled'`,
+        `SELECT grouped_booking_id AS g FROM booking_table
+          WHERE NOT is_collaborator AND start_time >= ? AND status_canonical IS DISTINCT FROM 'cancelled'
+          GROUP BY grouped_booking_id ORDER BY min(start_time), grouped_booking_id`,
         [since.toISOString()],
       )
     ).rows.map((r) => r.g);
