@@ -43,10 +43,6 @@ export function hoursBetween(start: Date, end: Date): number {
   return (end.getTime() - start.getTime()) / HOUR_MS;
 }
 
-function overlapMs(a0: number, a1: number, b0: number, b1: number): number {
-  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
-}
-
 /**
  * What the requester holds if the request is accepted. `rows` are the requester's booking rows
  * (any status, owner and collaborator rows); rows of the request's own reservation are ignored
