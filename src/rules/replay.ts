@@ -176,14 +176,24 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
   const settingsProblems = new Set<string>();
 
   const trx = await db.transaction({ isolationLevel: 'repeatable read', readOnly: true });
+  let next: Promise<Map<string, BookingFacts[]>> | undefined;
   try {
     const ids = await reservationsToReplay(trx, { since: options.since, until: options.until, now });
-    for (let i = 0; i < ids.length; i += batchSize) {
-      const batch = ids.slice(i, i + batchSize);
-      const facts = await loadBookingFacts(trx, batch, {
+    const load = (from: number) => {
+      const loading = loadBookingFacts(trx, ids.slice(from, from + batchSize), {
         now,
         onSettingsProblem: (problem) => settingsProblems.add(problem),
       });
+      // Awaited below; until then a failure must not count as unhandled.
+      loading.catch(() => undefined);
+      return loading;
+    };
+    // The next batch loads (in Postgres, mostly) while this one is evaluated (in Node).
+    next = ids.length > 0 ? load(0) : undefined;
+    for (let i = 0; i < ids.length; i += batchSize) {
+      const batch = ids.slice(i, i + batchSize);
+      const facts = await next!;
+      next = i + batchSize < ids.length ? load(i + batchSize) : undefined;
       for (const id of batch) {
         const list = facts.get(id);
         if (!list) continue;
@@ -195,6 +205,7 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
       options.onProgress?.(Math.min(i + batchSize, ids.length), ids.length);
     }
   } finally {
+    await next?.catch(() => undefined);
     await trx.rollback();
   }
   return {

@@ -78,6 +78,8 @@ export class BookingLab {
         created_at: STAMP,
         updated_at: STAMP,
       })
+      .onConflict('name')
+      .merge(['updated_at'])
       .returning('id');
     const id = (row as { id: number }).id;
     this.types.set(name, id);

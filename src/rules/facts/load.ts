@@ -1,14 +1,15 @@
 /**
  * The booking fact loader: everything the booking policies may ask about, for any number of
- * reservations at once, in a fixed number of set-based queries (twelve when anything is found,
- * one when nothing is), never one per reservation, device or fact.
+ * reservations at once, in a fixed number of set-based queries (see below), never one per
+ * reservation, device or fact.
  *
  * For each reservation (grouped_booking_id) found, one `BookingFacts` per distinct device,
  * ordered by device id, decided on the owner's row for that device (the lowest booking id among
  * the non-collaborator rows; a device with collaborator rows only is decided on its lowest
  * collaborator row, with `booking.isCollaborator` true). Reservations not found are absent.
  *
- * The queries, in order:
+ * The queries, in order (thirteen, inside the caller's transaction or one of its own that turns
+ * JIT off for them):
  *  1. the reservations' rows (booking_table by grouped_booking_id);
  *  2. the `rules.*` rows of admin_settings;
  *  3. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
@@ -17,11 +18,13 @@
  *  5. every admin role's approval limits (the approval ladder);
  *  6. the devices' current owners;
  *  7. maintenance records of the devices' inventory devices that may meet the windows;
- *  8. confirmed owner rows of the devices near each window (conflicts, turnaround, next free
- *     window: one index range per device and window, via unnest + LATERAL);
- *  9. the requesters' own bookings that count toward usage;
- * 10-11. utilization of the last 7 and 30 days from the rollups (../../rollups/facts.ts);
- * 12. the coming week's booked time per device and requester (../../rollups/facts.ts).
+ *  8. confirmed owner rows of the devices within the turnaround time of each window (conflicts;
+ *     one index range per window, via unnest + LATERAL);
+ *  9. for the windows something blocks, confirmed owner rows up to the 90-day horizon of the
+ *     next-free-window search (a window nothing blocks is its own next free window);
+ * 10. the requesters' own bookings that count toward usage;
+ * 11-12. utilization of the last 7 and 30 days from the rollups (../../rollups/facts.ts);
+ * 13. the coming week's booked time per device and user (../../rollups/facts.ts).
  *
  * The meaning of each number is in docs/rules.md, "Where the numbers come from"; the pure parts
  * live in ./limits.ts, ./usage.ts and ./settings.ts and are tested there.
@@ -183,11 +186,27 @@ export async function loadBookingFacts(
   groupedBookingIds: readonly string[],
   options: LoadBookingFactsOptions,
 ): Promise<Map<string, BookingFacts[]>> {
-  const now = options.now;
-  if (Number.isNaN(now.getTime())) throw new Error('loadBookingFacts: options.now is not a valid date');
-  const result = new Map<string, BookingFacts[]>();
+  if (Number.isNaN(options.now.getTime()))
+    throw new Error('loadBookingFacts: options.now is not a valid date');
   const ids = [...new Set(groupedBookingIds)];
-  if (ids.length === 0) return result;
+  if (ids.length === 0) return new Map();
+  // The utilization statements look expensive to the planner (multiranges, generate_series):
+  // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
+  // transaction: the caller's, or one of our own (which also gives the reads one snapshot).
+  const run = async (trx: Knex | Knex.Transaction) => {
+    await trx.raw('SET LOCAL jit = off');
+    return load(trx, ids, options);
+  };
+  return db.isTransaction ? run(db) : db.transaction(run);
+}
+
+async function load(
+  db: Knex | Knex.Transaction,
+  ids: readonly string[],
+  options: LoadBookingFactsOptions,
+): Promise<Map<string, BookingFacts[]>> {
+  const now = options.now;
+  const result = new Map<string, BookingFacts[]>();
 
   // 1. The reservations' rows.
   const { rows: reservationRows } = await db.raw<{ rows: ReservationRow[] }>(
@@ -196,7 +215,7 @@ export async function loadBookingFacts(
        FROM booking_table
       WHERE grouped_booking_id = ANY(?::varchar[])
       ORDER BY grouped_booking_id, device_id, booking_id`,
-    [ids],
+    [[...ids]],
   );
   if (reservationRows.length === 0) return result;
   const rowsByReservation = groupBy(reservationRows, (r) => r.grouped_booking_id);
@@ -271,6 +290,7 @@ export async function loadBookingFacts(
       role: roleOf(row.user_id),
       deviceType: devices.get(row.device_id)?.device_type_name ?? null,
     });
+  // The span the free-window search may look at, per window.
   const ranges = decided.map(({ row }) => {
     const pad = turnaroundMs(row.device_id);
     const start = row.start_time.getTime();
@@ -318,26 +338,56 @@ export async function loadBookingFacts(
     (r) => r.device_id,
   );
 
-  // 8. Confirmed owner rows of the devices around each window (one index range per window).
-  const { rows: busyRows } = await db.raw<{ rows: BusyRow[] }>(
-    `SELECT DISTINCT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time
-       FROM unnest(?::int[], ?::timestamp[], ?::timestamp[]) AS q(device_id, lo, hi)
-      CROSS JOIN LATERAL (
-        SELECT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time
-          FROM booking_table b
-         WHERE b.device_id = q.device_id AND b.start_time < q.hi AND b.end_time > q.lo
-           AND b.status_canonical = 'confirmed' AND NOT b.is_collaborator AND b.end_time > b.start_time
-        OFFSET 0) b
-      ORDER BY b.device_id, b.start_time, b.booking_id`,
-    [
-      ranges.map((r) => r.deviceId),
-      ranges.map((r) => new Date(r.lo).toISOString()),
-      ranges.map((r) => new Date(r.hi).toISOString()),
-    ],
+  // 8. Confirmed owner rows of the devices within the turnaround time of each window: the
+  // conflicts. 9. Only for the windows something blocks, the rows up to the free-window horizon
+  // (a window nothing blocks is its own next free window); run even when there are none, so the
+  // number of queries stays the same.
+  const near = await busyRowsIn(
+    db,
+    decided.map(({ row }) => {
+      const pad = turnaroundMs(row.device_id);
+      const start = row.start_time.getTime();
+      const end = row.end_time.getTime();
+      return { deviceId: row.device_id, lo: Math.min(start, end) - pad, hi: Math.max(start, end) + pad };
+    }),
   );
-  const busyByDevice = groupBy(busyRows, (b) => b.device_id);
+  const nearByDevice = groupBy(near, (b) => b.device_id);
+  const blocked = decided.filter(({ row }) => {
+    const pad = turnaroundMs(row.device_id);
+    const start = row.start_time.getTime();
+    const end = row.end_time.getTime();
+    if (!(end > start)) return false;
+    const meets = (s: number, e: number) => s < end + pad && e > start - pad;
+    const device = devices.get(row.device_id);
+    const typed = device
+      ? deviceTableWindow(device.maintenance_starts_at, device.maintenance_ends_at, now)
+      : null;
+    return (
+      (nearByDevice.get(row.device_id) ?? []).some(
+        (b) =>
+          b.grouped_booking_id !== row.grouped_booking_id &&
+          meets(b.start_time.getTime(), b.end_time.getTime()),
+      ) ||
+      (typed !== null && meets(typed.startsAt.getTime(), typed.endsAt.getTime())) ||
+      (recordsByDevice.get(row.device_id) ?? []).some((r) =>
+        meets(r.window.startsAt.getTime(), r.window.endsAt.getTime()),
+      )
+    );
+  });
+  const horizon = await busyRowsIn(
+    db,
+    blocked.map(({ row }) => ({
+      deviceId: row.device_id,
+      lo: row.start_time.getTime() - turnaroundMs(row.device_id),
+      hi:
+        Math.max(row.start_time.getTime() + FREE_WINDOW_HORIZON_DAYS * DAY_MS, row.end_time.getTime()) +
+        turnaroundMs(row.device_id),
+    })),
+  );
+  const horizonByDevice = groupBy(horizon, (b) => b.device_id);
+  const blockedRows = new Set(blocked.map((d) => d.row));
 
-  // 9. The requesters' own bookings that count toward usage: active and not over, or booked
+  // 10. The requesters' own bookings that count toward usage: active and not over, or booked
   // (completed too) within the rolling window around the requests.
   const windowMsOf = new Map(decided.map(({ row }) => [row, limitsOf(row).bookedHoursWindowDays * DAY_MS]));
   const userRange = new Map<number, { lo: number; hi: number }>();
@@ -367,7 +417,7 @@ export async function loadBookingFacts(
       now.toISOString(),
     ],
   );
-  const usageByUser = groupBy(
+  const usageByUser = userRows(
     usageRows.map(
       (r): UsageRow => ({
         ...windowOf(r),
@@ -377,10 +427,10 @@ export async function loadBookingFacts(
         status: r.status_canonical,
       }),
     ),
-    (r) => r.userId,
+    now,
   );
 
-  // 10-12. Utilization: the rollups' last 7 and 30 days, and the coming week counting pending
+  // 11-13. Utilization: the rollups' last 7 and 30 days, and the coming week counting pending
   // bookings and the decided rows themselves.
   const utilization = new Map(
     (await deviceUtilizationFacts(db, deviceIds, now)).map((u) => [u.device_id, u]),
@@ -437,7 +487,8 @@ export async function loadBookingFacts(
           ladder,
           owners: ownersByDevice.get(row.device_id) ?? [],
           records: recordsByDevice.get(row.device_id) ?? [],
-          busy: busyByDevice.get(row.device_id) ?? [],
+          busy: nearByDevice.get(row.device_id) ?? [],
+          horizon: blockedRows.has(row) ? (horizonByDevice.get(row.device_id) ?? []) : null,
           pad: turnaroundMs(row.device_id),
           limits: limitsOf(row),
           usage: (windowDays) => {
@@ -448,7 +499,7 @@ export async function loadBookingFacts(
                 row.user_id,
                 reservation,
                 windows,
-                usageByUser.get(row.user_id) ?? [],
+                usageByUser.get(row.user_id),
                 now,
                 windowDays,
               );
@@ -468,23 +519,70 @@ export async function loadBookingFacts(
   return result;
 }
 
+/** Confirmed owner rows (not collaborator rows) of each device within each range. */
+async function busyRowsIn(
+  db: Knex | Knex.Transaction,
+  ranges: ReadonlyArray<{ deviceId: number; lo: number; hi: number }>,
+): Promise<BusyRow[]> {
+  const { rows } = await db.raw<{ rows: BusyRow[] }>(
+    `SELECT DISTINCT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time
+       FROM unnest(?::int[], ?::timestamp[], ?::timestamp[]) AS q(device_id, lo, hi)
+      CROSS JOIN LATERAL (
+        SELECT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time
+          FROM booking_table b
+         WHERE b.device_id = q.device_id AND b.start_time < q.hi AND b.end_time > q.lo
+           AND b.status_canonical = 'confirmed' AND NOT b.is_collaborator AND b.end_time > b.start_time
+        OFFSET 0) b
+      ORDER BY b.device_id, b.start_time, b.booking_id`,
+    [
+      ranges.map((r) => r.deviceId),
+      ranges.map((r) => new Date(r.lo).toISOString()),
+      ranges.map((r) => new Date(r.hi).toISOString()),
+    ],
+  );
+  return rows;
+}
+
+interface UserRows {
+  /** The user's counting rows, by start. */
+  readonly byStart: readonly UsageRow[];
+  /** Those active and not over at `now`. */
+  readonly activeFuture: readonly UsageRow[];
+}
+
+function userRows(rows: readonly UsageRow[], now: Date): Map<number, UserRows> {
+  const out = new Map<number, UserRows>();
+  for (const [userId, list] of groupBy(rows, (r) => r.userId)) {
+    const byStart = [...list].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+    out.set(userId, {
+      byStart,
+      activeFuture: byStart.filter(
+        (r) => ACTIVE_STATUSES.has(r.status!) && r.endsAt.getTime() > now.getTime(),
+      ),
+    });
+  }
+  return out;
+}
+
 function usageFor(
   userId: number,
   reservation: string,
   windows: readonly BookingWindow[],
-  rows: readonly UsageRow[],
+  rows: UserRows | undefined,
   now: Date,
   windowDays: number,
 ): UsageFact {
-  // Only rows that can matter to this request: active ones not over, or booked near it.
+  // Only rows that can matter to this request: booked near it, or active and not over.
   const w = windowDays * DAY_MS;
   const from = Math.min(...windows.map((x) => Math.min(x.startsAt.getTime(), x.endsAt.getTime()))) - w;
   const to = Math.max(...windows.map((x) => Math.max(x.startsAt.getTime(), x.endsAt.getTime()))) + w;
-  const relevant = rows.filter(
-    (r) =>
-      (r.endsAt.getTime() > from && r.startsAt.getTime() < to) ||
-      (ACTIVE_STATUSES.has(r.status!) && r.endsAt.getTime() > now.getTime()),
-  );
+  const near = (r: UsageRow) => r.startsAt.getTime() < to && r.endsAt.getTime() > from;
+  const relevant: UsageRow[] = [];
+  for (const r of rows?.byStart ?? []) {
+    if (r.startsAt.getTime() >= to) break;
+    if (r.endsAt.getTime() > from) relevant.push(r);
+  }
+  for (const r of rows?.activeFuture ?? []) if (!near(r)) relevant.push(r);
   return summarizeUsage({
     requesterId: userId,
     request: { groupedBookingId: reservation, windows },
@@ -506,7 +604,10 @@ interface DeviceFactsInput {
   ladder: ReturnType<typeof approvalLadder>;
   owners: ReadonlyArray<{ owner_id: number; username: string }>;
   records: ReadonlyArray<RecordRow & { window: { startsAt: Date; endsAt: Date } }>;
+  /** Confirmed owner rows of the device within the turnaround time of the window. */
   busy: readonly BusyRow[];
+  /** Those up to the free-window horizon, when something blocks the window; else null. */
+  horizon: readonly BusyRow[] | null;
   pad: number;
   limits: BookingFacts['limits'];
   usage: (windowDays: number) => UsageFact;
@@ -546,7 +647,9 @@ function deviceFacts(input: DeviceFactsInput): BookingFacts {
     from: row.start_time,
     durationMs: end - start,
     busy: [
-      ...others.map((b) => ({ startsAt: b.start_time, endsAt: b.end_time })),
+      ...(input.horizon ?? input.busy)
+        .filter((b) => b.grouped_booking_id !== row.grouped_booking_id)
+        .map((b) => ({ startsAt: b.start_time, endsAt: b.end_time })),
       ...(typed ? [typed] : []),
       ...input.records.map((r) => r.window),
     ],
