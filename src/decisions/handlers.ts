@@ -11,6 +11,8 @@
  *   the turnaround time) may have been blocked by it, and each gets a `booking.reevaluate`.
  * - `booking.reevaluate` (maintenance queue): decide the reservation again, unless it has
  *   started, or is cancelled, rejected or gone (the skip is recorded in the event's results).
+ *   When enforcement moved a status, the owner rows' utilization rollups are recomputed in the
+ *   same transaction (booking events have the rollups' own handler for that).
  * - `device.status_changed`: every live upcoming reservation of the device is re-evaluated;
  *   `device.maintenance_changed`: those meeting the previous or the new maintenance window.
  * - `rules.changed`: every live upcoming reservation is re-evaluated.
@@ -28,6 +30,7 @@ import { ADMIN_SETTING_TABLE, BOOKING_TABLE, DEVICE_TABLE } from '../db/models';
 import { RowNotFoundError } from '../errors';
 import type { RulesMetrics } from '../metrics/rules';
 import type { HandlerContext, HandlerModule, HandlerRegistry, HandlerResult } from '../queues/handlers';
+import { recomputeForBookingEvent } from '../rollups/incremental';
 import { parseRuleSettings, SETTING_KEYS } from '../rules/facts/settings';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import {
@@ -133,7 +136,11 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
       const rules = options.rules ?? deps.rules;
       const metrics = options.metrics ?? deps.metrics.rules;
 
-      const decide = async (ctx: EventContext, groupedBookingId: string): Promise<HandlerResult> => {
+      const decide = async (
+        ctx: EventContext,
+        groupedBookingId: string,
+        options: { recomputeRollups?: boolean } = {},
+      ): Promise<HandlerResult> => {
         const result = await decideReservation(ctx.trx, groupedBookingId, {
           snapshot: rules.current(),
           now: now(),
@@ -156,6 +163,14 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
             },
             `reservation ${groupedBookingId} decided: ${outcome} (rules ${result.revision}, ${result.mode})`,
           );
+          if (options.recomputeRollups && result.statusChanged > 0) {
+            // Booked time counts confirmed bookings: a status moved outside a booking event has no
+            // rollups handler after this one, so the buckets of the owner rows are recomputed here.
+            let buckets = 0;
+            for (const d of decisions)
+              buckets += (await recomputeForBookingEvent(ctx.trx, d.bookingId, null)).buckets;
+            return { ...summary(result), rollupBuckets: buckets };
+          }
         }
         return summary(result);
       };
@@ -192,7 +207,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         if (!(await isUpcoming(ctx.trx, groupedBookingId, now()))) {
           return { groupedBookingId, skipped: 'started_or_not_live' };
         }
-        return decide(ctx, groupedBookingId);
+        return decide(ctx, groupedBookingId, { recomputeRollups: true });
       });
       registry.register('device.status_changed', HANDLER, async (ctx) =>
         fanOut(

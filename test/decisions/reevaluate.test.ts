@@ -171,6 +171,41 @@ describe('decisions: re-evaluation fan-out', function () {
     );
   });
 
+  it('in enforce mode confirms a reservation a cancellation freed, and counts it in the utilization rollups', async () => {
+    const device = await lab.device({ inventory: {} });
+    const { ids } = await lab.reservation([
+      { device, user: await lab.user(), start: at(80), end: at(82), status: 'confirmed' },
+    ]);
+    const { group: waiting, ids: waitingIds } = await lab.reservation([
+      { device, user: await lab.user(), start: at(81), end: at(83) },
+    ]);
+    await lab.setting('rules.enforcement', 'enforce');
+    try {
+      await db.knex('booking_table').where({ booking_id: ids[0]! }).update({ status: 'cancelled' });
+      const result = await rules.deliver('booking.cancelled', {
+        bookingId: ids[0]!,
+        previous: { deviceId: device, startTime: at(80).toISOString(), endTime: at(82).toISOString() },
+      });
+      assert.deepEqual(targets(result), [waiting]);
+      const [run] = await rules.runFollowUps(followUpsOf(result));
+      assert.equal(run?.outcome === 'completed' && run.results.rules?.statusChanged, 1);
+    } finally {
+      await db.knex('admin_settings').where({ key: 'rules.enforcement' }).delete();
+    }
+    const row = await db.knex('booking_table').where({ booking_id: waitingIds[0]! }).first('status');
+    assert.equal(row.status, 'confirmed');
+    const booked = await db
+      .knex('utilization_rollups')
+      .where({ device_id: device, granularity: 'hour' })
+      .whereIn('bucket_start', [at(81), at(82)])
+      .select('booked_seconds');
+    assert.deepEqual(
+      booked.map((b) => Number(b.booked_seconds)),
+      [3600, 3600],
+      'the newly confirmed hours are booked time',
+    );
+  });
+
   it('rules.changed re-evaluates every live reservation that has not started, and nothing else', async () => {
     const r = await deviceWithReservations();
     const result = await rules.deliver('rules.changed', {
