@@ -8,9 +8,10 @@
  *
  * The rules in RULES_DIR are loaded first: an invalid folder makes createApp throw
  * RuleSetInvalidError (listing every problem) before anything connects. The folder is watched
- * (and `reloadRules()`, on SIGHUP, reloads it); a reload that changes the revision enqueues one
- * `rules.changed`, with an eventId derived from the revisions, so that many workers picking up
- * the same change send one event.
+ * (and `deps.rules.reload()`, on SIGHUP, reloads it); a reload that changes the revision
+ * enqueues one `rules.changed`, with an eventId derived from the revisions, so that many
+ * workers picking up the same change send one event; so does a start with a revision other
+ * than that of the latest decision (a deploy).
  *
  * Shutdown order: stop fetching and let active jobs finish (up to SHUTDOWN_TIMEOUT_MS), then
  * close the queues, the parts' own cleanups, Redis, knex and the HTTP server. Each step runs
@@ -251,6 +252,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       await module.register(handlers, deps);
     } catch (error) {
+      await rules.close(); // its file watcher would keep the process alive
       throw new Error(`handler module ${module.name} failed to register: ${(error as Error).message}`, {
         cause: error,
       });
