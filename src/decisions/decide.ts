@@ -27,7 +27,6 @@ import { loadBookingFacts } from '../rules/facts/load';
 import { SETTING_KEYS } from '../rules/facts/settings';
 import { evaluateGroup, type GroupDecision } from '../rules/group';
 import type { RuleSetSnapshot } from '../rules/snapshot';
-import { readEnforcementMode } from './mode';
 import { blockingBookings, type ReservationRow, reservationRows, statusesOf } from './reservation';
 
 export const AUDIT_ACTOR_ROLE = 'system:rules';
@@ -102,7 +101,8 @@ export async function decideReservation(
   }
   let group = await evaluateGroup(options.snapshot, facts);
   let reasons: readonly Reason[] = group.reasons;
-  const mode = await readEnforcementMode(trx, options.logger);
+  // Read with the facts, in the same transaction: a change of the setting applies at once.
+  const mode: DecisionMode = facts[0]!.settings.enforcement;
 
   let statusChanged = 0;
   let conflict = false;
@@ -157,19 +157,23 @@ export async function decideReservation(
 }
 
 /**
- * The facts of one reservation. Unreadable `rules.*` settings are logged as warnings, but for
- * `rules.enforcement`, which readEnforcementMode reports itself (saying which mode applies).
+ * The facts of one reservation. They carry the `rules.*` admin_settings, the enforcement mode
+ * among them (an unreadable value counts as advisory). Unreadable settings are logged as warnings
+ * (`quiet` on the second load of a decision, so each is logged once per decision).
  */
 async function loadFacts(
   trx: Knex.Transaction,
   groupedBookingId: string,
   options: DecideOptions,
+  quiet = false,
 ): Promise<BookingFacts[] | undefined> {
   const { logger } = options;
   const facts = await loadBookingFacts(trx, [groupedBookingId], {
     now: options.now,
     onSettingsProblem: (problem) => {
-      if (!problem.startsWith(`admin_settings "${SETTING_KEYS.enforcement}"`)) logger?.warn(problem);
+      if (quiet) return;
+      const isMode = problem.startsWith(`admin_settings "${SETTING_KEYS.enforcement}"`);
+      logger?.warn({ setting: problem }, isMode ? `${problem}: deciding in advisory mode` : problem);
     },
   });
   return facts.get(groupedBookingId);
@@ -205,7 +209,7 @@ async function decideAfterConflict(
   groupedBookingId: string,
   options: DecideOptions,
 ): Promise<{ group: GroupDecision; reasons: readonly Reason[] }> {
-  const fresh = await loadFacts(trx, groupedBookingId, options);
+  const fresh = await loadFacts(trx, groupedBookingId, options, true);
   if (!fresh || fresh.length === 0) {
     throw new Error(`reservation ${groupedBookingId} vanished while its confirmation was being checked`);
   }
