@@ -19,7 +19,7 @@
 import type { Knex } from 'knex';
 import { combineOutcome, evaluate, type Outcome, type Reason } from './evaluate';
 import type { BookingFacts } from './facts/catalog';
-import { loadBookingFacts } from './facts/load';
+import { createBookingFactsCache, loadBookingFacts } from './facts/load';
 import { type FactsRecord, firingRules } from './match';
 import type { EventType } from './policy';
 import type { PreparedRule, RuleSetSnapshot } from './snapshot';
@@ -184,9 +184,12 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
   let next: Promise<Map<string, BookingFacts[]>> | undefined;
   try {
     const ids = await reservationsToReplay(trx, { since: options.since, until: options.until, now });
+    // One snapshot, one now: what does not depend on the reservations is read once.
+    const cache = createBookingFactsCache(now);
     const load = (from: number) => {
       const loading = loadBookingFacts(trx, ids.slice(from, from + batchSize), {
         now,
+        cache,
         onSettingsProblem: (problem) => settingsProblems.add(problem),
       });
       // Awaited below; until then a failure must not count as unhandled.
