@@ -157,16 +157,6 @@ interface BusyRow {
   end_time: Date;
 }
 
-interface UsageDbRow {
-  booking_id: number;
-  device_id: number;
-  user_id: number;
-  grouped_booking_id: string;
-  start_time: Date;
-  end_time: Date;
-  status_canonical: BookingStatus;
-}
-
 /** One device of one reservation: the row decided on. */
 interface Decided {
   readonly reservation: string;
@@ -454,9 +444,11 @@ async function load(
     userRange.set(row.user_id, seen ? { lo: Math.min(seen.lo, lo), hi: Math.max(seen.hi, hi) } : { lo, hi });
   }
   const users = [...userRange.entries()];
-  const { rows: usageRows } = await db.raw<{ rows: UsageDbRow[] }>(
-    `SELECT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time,
-            b.status_canonical
+  // Selected as UsageRow objects: thousands of rows per call, not worth copying.
+  const { rows: usageRows } = await db.raw<{ rows: UsageRow[] }>(
+    `SELECT b.device_id AS "deviceId", b.user_id AS "userId", b.grouped_booking_id AS "groupedBookingId",
+            b.start_time AS "startsAt", b.end_time AS "endsAt", false AS "isCollaborator",
+            b.status_canonical AS status
        FROM booking_table b
        JOIN unnest(?::int[], ?::timestamp[], ?::timestamp[]) AS q(user_id, lo, hi) ON q.user_id = b.user_id
       WHERE NOT b.is_collaborator
@@ -472,18 +464,7 @@ async function load(
       now.toISOString(),
     ],
   );
-  const usageByUser = userRows(
-    usageRows.map(
-      (r): UsageRow => ({
-        ...windowOf(r),
-        groupedBookingId: r.grouped_booking_id,
-        userId: r.user_id,
-        isCollaborator: false,
-        status: r.status_canonical,
-      }),
-    ),
-    now,
-  );
+  const usageByUser = userRows(usageRows, now);
 
   // 11-13. Utilization: the rollups' last 7 and 30 days, and the coming week counting pending
   // bookings, and the decided rows in that week that do not count already (assumed booked: what
