@@ -217,7 +217,7 @@ export async function loadBookingFacts(
   if (ids.length === 0) return new Map();
   // The utilization statements look expensive to the planner (multiranges, generate_series):
   // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
-  // transaction: the caller's, or one of our own (which also gives the reads one snapshot).
+  // transaction: the caller's (where it stays in force until its end), or one of our own.
   const run = async (trx: Knex | Knex.Transaction) => {
     await trx.raw('SET LOCAL jit = off');
     return load(trx, ids, options);
