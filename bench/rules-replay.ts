@@ -14,8 +14,9 @@
  * deny for long bookings of fragile devices) and the busy-device threshold lowered, so some
  * decisions change and the candidate's changed rules are really evaluated.
  */
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
@@ -55,6 +56,16 @@ async function candidateDir(): Promise<string> {
   return dir;
 }
 
+/** CPU seconds (user + system) a local process has used, from /proc; null where unreadable. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function snapshot(dir: string): Promise<RuleSetSnapshot> {
   const loaded = await loadRuleSet(dir);
   if (!loaded.ok) throw new Error(`invalid rules in ${dir}: ${JSON.stringify(loaded.errors)}`);
@@ -77,7 +88,8 @@ async function main(): Promise<void> {
   const name = `provdb_bench_replay_${process.pid}`;
   const admin = createKnex(withDatabase(config.databaseUrl, 'postgres'), { poolMax: 1 });
   await admin.raw(`CREATE DATABASE ${ident(name)}`);
-  const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: 2 });
+  // One connection: the replay's Postgres backend is the one whose CPU time is read.
+  const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: 1 });
   const dir = await candidateDir();
   try {
     await migrateLatest(knex);
@@ -105,7 +117,13 @@ async function main(): Promise<void> {
 
     // Warm up (JIT, plans), then the measured replay of every reservation.
     await replay(knex, { current, candidate, now, since, until: new Date(since.getTime() + 86_400_000) });
+    const backend = (await knex.raw<{ rows: Array<{ pid: number }> }>('SELECT pg_backend_pid() AS pid'))
+      .rows[0]!.pid;
+    const pgBefore = processCpuSeconds(backend);
+    const nodeBefore = process.cpuUsage();
     const report = await replay(knex, { current, candidate, now, since, batchSize: Number(values.batch) });
+    const nodeCpu = process.cpuUsage(nodeBefore);
+    const pgAfter = processCpuSeconds(backend);
     const seconds = report.elapsedMs / 1000;
     const replayRate = report.reservations / seconds;
     const changed = Object.entries(report.transitions)
@@ -115,6 +133,15 @@ async function main(): Promise<void> {
     console.log(
       `\nreplay (load + both rule sets), batches of ${values.batch}: ${report.reservations} reservations in ` +
         `${seconds.toFixed(2)} s = ${replayRate.toFixed(0)} bookings/s; changes: ${changed || 'none'}`,
+    );
+
+    const nodeUs = (nodeCpu.user + nodeCpu.system) / report.reservations;
+    const pgUs =
+      pgBefore !== null && pgAfter !== null ? ((pgAfter - pgBefore) * 1e6) / report.reservations : null;
+    console.log(
+      `  CPU per booking: worker ${nodeUs.toFixed(0)} µs (all its threads)` +
+        (pgUs === null ? '' : `, Postgres ${pgUs.toFixed(0)} µs`) +
+        `; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
     );
 
     // The same facts, in memory: loading alone, then json-rules-engine over static facts.

@@ -9,16 +9,21 @@
  * - Facts: loaded once per reservation, in batches (`batchSize` reservations per
  *   loadBookingFacts call), with `now` the time of the replay: both rule sets are evaluated
  *   against the very same facts, so every difference comes from the rules.
- * - Evaluation: the rules in use in full; of the candidate only the rules that differ from the
- *   rules in use (a rule with the same policy, name and definition gives the same result on the
- *   same facts, so its result is taken over). The outcome and reasons are those evaluateGroup
- *   would give (checked by the tests).
+ * - Evaluation: first which rules fire (./match.ts: the conditions compiled to plain functions,
+ *   the engine's operators and paths): the rules in use, and the candidate's rules that differ
+ *   from them (a rule with the same policy, name and definition fires the same way with the same
+ *   message on the same facts). Only where that shows a difference does the engine run, with
+ *   both rule sets, to give the reasons with their explanations, as evaluateGroup would (checked
+ *   by the tests). Transitions of unchanged reservations come from the fired rules' types.
  */
 import type { Knex } from 'knex';
 import { combineOutcome, evaluate, type Outcome, type Reason } from './evaluate';
 import type { BookingFacts } from './facts/catalog';
-import { loadBookingFacts } from './facts/load';
+import { createBookingFactsCache, loadBookingFacts } from './facts/load';
+import { type FactsRecord, firingRules } from './match';
+import type { EventType } from './policy';
 import type { PreparedRule, RuleSetSnapshot } from './snapshot';
+import { interpolate } from './template';
 
 export const OUTCOMES: readonly Outcome[] = ['allow', 'require_approval', 'deny'];
 export const DEFAULT_REPLAY_BATCH = 500;
@@ -179,9 +184,12 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
   let next: Promise<Map<string, BookingFacts[]>> | undefined;
   try {
     const ids = await reservationsToReplay(trx, { since: options.since, until: options.until, now });
+    // One snapshot, one now: what does not depend on the reservations is read once.
+    const cache = createBookingFactsCache(now);
     const load = (from: number) => {
       const loading = loadBookingFacts(trx, ids.slice(from, from + batchSize), {
         now,
+        cache,
         onSettingsProblem: (problem) => settingsProblems.add(problem),
       });
       // Awaited below; until then a failure must not count as unhandled.
@@ -198,6 +206,11 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
         const list = facts.get(id);
         if (!list) continue;
         reservations += 1;
+        const quick = quickCompare(list, current, diff);
+        if (!quick.changed) {
+          transitions[`${quick.before}->${quick.after}`] += 1;
+          continue;
+        }
         const change = await compare(list, current, diff);
         transitions[`${change.before}->${change.after}`] += 1;
         if (change.changed) changes.push(change.describe());
@@ -221,6 +234,44 @@ export async function replay(db: Knex, options: ReplayOptions): Promise<ReplayRe
     settingsProblems: [...settingsProblems],
     elapsedMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * The outcomes before and after from which rules fire (./match.ts), and whether the decision may
+ * change at all: it can only when, on some device, the rules in use that the candidate changes
+ * or drops fire differently (type, message, approver) from the candidate's changed rules. The
+ * engine runs (in `compare`) only for those reservations.
+ */
+function quickCompare(
+  facts: readonly BookingFacts[],
+  current: RuleSetSnapshot,
+  diff: ReturnType<typeof diffRules>,
+): { before: Outcome; after: Outcome; changed: boolean } {
+  const beforeTypes: EventType[] = [];
+  const afterTypes: EventType[] = [];
+  let changed = false;
+  for (const f of facts) {
+    const record = f as unknown as FactsRecord;
+    const fired = firingRules(current.rules.booking, record);
+    const firedChanged = firingRules(diff.changed.rules.booking, record);
+    const entry = (r: PreparedRule) => {
+      const { type, params } = r.rule.event;
+      const approver = params.approver === undefined ? null : interpolate(params.approver, record);
+      return JSON.stringify([r.id, type, interpolate(params.message, record), approver]);
+    };
+    const gone: string[] = [];
+    for (const rule of fired) {
+      beforeTypes.push(rule.rule.event.type);
+      if (diff.same.has(rule.id)) afterTypes.push(rule.rule.event.type);
+      else gone.push(entry(rule));
+    }
+    for (const rule of firedChanged) afterTypes.push(rule.rule.event.type);
+    if (!changed && (gone.length > 0 || firedChanged.length > 0)) {
+      const come = firedChanged.map(entry);
+      changed = gone.sort().join('\n') !== come.sort().join('\n');
+    }
+  }
+  return { before: combineOutcome(beforeTypes), after: combineOutcome(afterTypes), changed };
 }
 
 async function compare(

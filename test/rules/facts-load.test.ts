@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type BookingFacts, bookingFactsSchema } from '../../src/rules/facts/catalog';
-import { loadBookingFacts } from '../../src/rules/facts/load';
+import { createBookingFactsCache, loadBookingFacts } from '../../src/rules/facts/load';
 import { migratedDatabase, type TestDatabase } from '../support/db';
 import { at, BookingLab, NOW } from './booking-lab';
 
@@ -175,8 +175,23 @@ describe('rules/facts/load: booking facts from real rows', () => {
     assert.equal(fifty, single);
     // Thirteen reads, in a transaction of its own: BEGIN, SET LOCAL jit = off, ..., COMMIT.
     assert.equal(single, 16);
-    // Nothing found: a single query.
+    // Nothing asked: no query.
     assert.equal(await count([]), 0);
+
+    // Batches sharing a cache (one now, one snapshot) give the same facts as one call.
+    const whole = await loadBookingFacts(db.knex, groups, { now: NOW });
+    const cache = createBookingFactsCache(NOW);
+    const batched = new Map<string, BookingFacts[]>();
+    for (let i = 0; i < groups.length; i += 7) {
+      for (const [k, v] of await loadBookingFacts(db.knex, groups.slice(i, i + 7), { now: NOW, cache })) {
+        batched.set(k, v);
+      }
+    }
+    assert.deepEqual(batched, whole);
+    await assert.rejects(
+      loadBookingFacts(db.knex, groups.slice(0, 1), { now: new Date(NOW.getTime() + 1), cache }),
+      /the cache was made for another now/,
+    );
   });
 
   it('leaves reservations that do not exist out of the map', async () => {

@@ -12,10 +12,10 @@
  * JIT off for them):
  *  1. the reservations' rows (booking_table by grouped_booking_id);
  *  2. the `rules.*` rows of admin_settings;
- *  3. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
+ *  3. every admin role's approval limits (the approval ladder);
+ *  4. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
  *     typed maintenance window);
- *  4. the requesters with their admin role;
- *  5. every admin role's approval limits (the approval ladder);
+ *  5. the requesters with their admin role;
  *  6. the devices' current owners;
  *  7. maintenance records of the devices' inventory devices that may meet the windows;
  *  8. confirmed owner rows of the devices within the turnaround time of each window (conflicts;
@@ -25,6 +25,7 @@
  * 10. the requesters' own bookings that count toward usage;
  * 11-12. utilization of the last 7 and 30 days from the rollups (../../rollups/facts.ts);
  * 13. the coming week's booked time per device and user (../../rollups/facts.ts).
+ * With a cache (options.cache) shared by calls, 2-4, 6 and 11-13 only read what is not cached.
  *
  * The meaning of each number is in docs/rules.md, "Where the numbers come from"; the pure parts
  * live in ./limits.ts, ./usage.ts and ./settings.ts and are tested there.
@@ -58,7 +59,41 @@ export interface LoadBookingFactsOptions {
   readonly logger?: Logger;
   /** Also called with each such problem, e.g. to show it once in a report. */
   readonly onSettingsProblem?: (problem: string) => void;
+  /**
+   * What does not depend on the reservations asked for (settings, approval ladder, devices,
+   * owners, utilization, the coming week without the decided rows), kept between calls. Only for
+   * calls that read one snapshot with one `now`, such as the batches of a replay in one
+   * repeatable-read transaction (./../replay.ts); see createBookingFactsCache.
+   */
+  readonly cache?: BookingFactsCache;
 }
+
+type ShareRow = Awaited<ReturnType<typeof comingWeekShares>>[number];
+type UtilizationRow = Awaited<ReturnType<typeof deviceUtilizationFacts>>[number];
+type OwnerRow = { device_id: number; owner_id: number; username: string };
+
+/** See LoadBookingFactsOptions.cache. Opaque to callers. */
+export interface BookingFactsCache {
+  readonly now: number;
+  settings?: { settings: RuleSettings; problems: string[]; ladder: RoleLadder };
+  readonly devices: Map<number, DeviceRow | null>;
+  readonly owners: Map<number, OwnerRow[]>;
+  readonly utilization: Map<number, UtilizationRow>;
+  /** Coming-week rows per device (all users), none of the decided rows assumed booked. */
+  readonly week: Map<number, ShareRow[]>;
+}
+
+export function createBookingFactsCache(now: Date): BookingFactsCache {
+  return {
+    now: now.getTime(),
+    devices: new Map(),
+    owners: new Map(),
+    utilization: new Map(),
+    week: new Map(),
+  };
+}
+
+type RoleLadder = ReturnType<typeof approvalLadder>;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -122,16 +157,6 @@ interface BusyRow {
   end_time: Date;
 }
 
-interface UsageDbRow {
-  booking_id: number;
-  device_id: number;
-  user_id: number;
-  grouped_booking_id: string;
-  start_time: Date;
-  end_time: Date;
-  status_canonical: BookingStatus;
-}
-
 /** One device of one reservation: the row decided on. */
 interface Decided {
   readonly reservation: string;
@@ -192,7 +217,7 @@ export async function loadBookingFacts(
   if (ids.length === 0) return new Map();
   // The utilization statements look expensive to the planner (multiranges, generate_series):
   // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
-  // transaction: the caller's, or one of our own (which also gives the reads one snapshot).
+  // transaction: the caller's (where it stays in force until its end), or one of our own.
   const run = async (trx: Knex | Knex.Transaction) => {
     await trx.raw('SET LOCAL jit = off');
     return load(trx, ids, options);
@@ -226,28 +251,52 @@ async function load(
   const deviceIds = sortNumbers(decided.map((d) => d.row.device_id));
   const requesterIds = sortNumbers(decided.map((d) => d.row.user_id));
 
-  // 2. Settings.
-  const { rows: settingRows } = await db.raw<{ rows: Array<{ key: string; value: unknown }> }>(
-    `SELECT key, value FROM admin_settings WHERE key LIKE 'rules.%' ORDER BY key`,
-  );
-  const { settings, problems } = parseRuleSettings(settingRows);
+  const cache = options.cache ?? createBookingFactsCache(now);
+  if (cache.now !== now.getTime()) throw new Error('loadBookingFacts: the cache was made for another now');
+  const missing = <T>(map: Map<number, T>) => deviceIds.filter((id) => !map.has(id));
+
+  // 2. Settings and 3. the approval ladder (every role's limits).
+  if (!cache.settings) {
+    const { rows: settingRows } = await db.raw<{ rows: Array<{ key: string; value: unknown }> }>(
+      `SELECT key, value FROM admin_settings WHERE key LIKE 'rules.%' ORDER BY key`,
+    );
+    const parsed = parseRuleSettings(settingRows);
+    const { rows: roleRows } = await db.raw<{
+      rows: Array<{ role: string; status: string | null; approval_limits: unknown }>;
+    }>(`SELECT role, status, approval_limits FROM admin_roles WHERE approval_limits IS NOT NULL ORDER BY id`);
+    const ladder = approvalLadder(
+      roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
+      parsed.settings.approvalLimits,
+    );
+    cache.settings = { ...parsed, ladder };
+  }
+  const { settings, problems, ladder } = cache.settings;
   for (const problem of problems) {
     options.logger?.warn({ setting: problem }, problem);
     options.onSettingsProblem?.(problem);
   }
 
-  // 3. Devices.
-  const { rows: deviceRows } = await db.raw<{ rows: DeviceRow[] }>(
-    `SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable, site_name,
-            manufacturer_name, tags, scheduler_status, inventory_status, inventory_device_id,
-            maintenance_starts_at, maintenance_ends_at
-       FROM linked_devices
-      WHERE device_id = ANY(?::int[])`,
-    [deviceIds],
-  );
-  const devices = new Map(deviceRows.map((d) => [d.device_id, d]));
+  // 4. Devices.
+  const newDevices = missing(cache.devices);
+  if (newDevices.length > 0) {
+    const { rows: deviceRows } = await db.raw<{ rows: DeviceRow[] }>(
+      `SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable, site_name,
+              manufacturer_name, tags, scheduler_status, inventory_status, inventory_device_id,
+              maintenance_starts_at, maintenance_ends_at
+         FROM linked_devices
+        WHERE device_id = ANY(?::int[])`,
+      [newDevices],
+    );
+    for (const id of newDevices) cache.devices.set(id, null);
+    for (const d of deviceRows) cache.devices.set(d.device_id, d);
+  }
+  const devices = new Map<number, DeviceRow>();
+  for (const id of deviceIds) {
+    const d = cache.devices.get(id);
+    if (d) devices.set(id, d);
+  }
 
-  // 4. Requesters and 5. the approval ladder.
+  // 5. Requesters.
   const { rows: requesterRows } = await db.raw<{ rows: RequesterRow[] }>(
     `SELECT u.id, u.username, u.is_admin, r.role, r.status AS role_status, r.approval_limits
        FROM user_table u
@@ -256,26 +305,22 @@ async function load(
     [requesterIds],
   );
   const requesters = new Map(requesterRows.map((r) => [r.id, r]));
-  const { rows: roleRows } = await db.raw<{
-    rows: Array<{ role: string; status: string | null; approval_limits: unknown }>;
-  }>(`SELECT role, status, approval_limits FROM admin_roles WHERE approval_limits IS NOT NULL ORDER BY id`);
-  const ladder = approvalLadder(
-    roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
-    settings.approvalLimits,
-  );
 
   // 6. Owners.
-  const { rows: ownerRows } = await db.raw<{
-    rows: Array<{ device_id: number; owner_id: number; username: string }>;
-  }>(
-    `SELECT o.device_id, o.owner_id, u.username
-       FROM device_ownership o
-       JOIN user_table u ON u.id = o.owner_id
-      WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL
-      ORDER BY o.device_id, o.owner_id`,
-    [deviceIds],
-  );
-  const ownersByDevice = groupBy(ownerRows, (o) => o.device_id);
+  const newOwners = missing(cache.owners);
+  if (newOwners.length > 0) {
+    const { rows: ownerRows } = await db.raw<{ rows: OwnerRow[] }>(
+      `SELECT o.device_id, o.owner_id, u.username
+         FROM device_ownership o
+         JOIN user_table u ON u.id = o.owner_id
+        WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL
+        ORDER BY o.device_id, o.owner_id`,
+      [newOwners],
+    );
+    const byDevice = groupBy(ownerRows, (o) => o.device_id);
+    for (const id of newOwners) cache.owners.set(id, byDevice.get(id) ?? []);
+  }
+  const ownersByDevice = cache.owners;
 
   // What each decided row needs: its device type's turnaround, the limits and the search range.
   const turnaroundMs = (deviceId: number): number =>
@@ -399,9 +444,11 @@ async function load(
     userRange.set(row.user_id, seen ? { lo: Math.min(seen.lo, lo), hi: Math.max(seen.hi, hi) } : { lo, hi });
   }
   const users = [...userRange.entries()];
-  const { rows: usageRows } = await db.raw<{ rows: UsageDbRow[] }>(
-    `SELECT b.booking_id, b.device_id, b.user_id, b.grouped_booking_id, b.start_time, b.end_time,
-            b.status_canonical
+  // Selected as UsageRow objects: thousands of rows per call, not worth copying.
+  const { rows: usageRows } = await db.raw<{ rows: UsageRow[] }>(
+    `SELECT b.device_id AS "deviceId", b.user_id AS "userId", b.grouped_booking_id AS "groupedBookingId",
+            b.start_time AS "startsAt", b.end_time AS "endsAt", false AS "isCollaborator",
+            b.status_canonical AS status
        FROM booking_table b
        JOIN unnest(?::int[], ?::timestamp[], ?::timestamp[]) AS q(user_id, lo, hi) ON q.user_id = b.user_id
       WHERE NOT b.is_collaborator
@@ -417,34 +464,42 @@ async function load(
       now.toISOString(),
     ],
   );
-  const usageByUser = userRows(
-    usageRows.map(
-      (r): UsageRow => ({
-        ...windowOf(r),
-        groupedBookingId: r.grouped_booking_id,
-        userId: r.user_id,
-        isCollaborator: false,
-        status: r.status_canonical,
-      }),
-    ),
-    now,
-  );
+  const usageByUser = userRows(usageRows, now);
 
   // 11-13. Utilization: the rollups' last 7 and 30 days, and the coming week counting pending
-  // bookings and the decided rows themselves.
-  const utilization = new Map(
-    (await deviceUtilizationFacts(db, deviceIds, now)).map((u) => [u.device_id, u]),
+  // bookings, and the decided rows in that week that do not count already (assumed booked: what
+  // the device's week would be if they were accepted).
+  const newUtilization = missing(cache.utilization);
+  if (newUtilization.length > 0) {
+    for (const u of await deviceUtilizationFacts(db, newUtilization, now))
+      cache.utilization.set(u.device_id, u);
+  }
+  const weekEnd = now.getTime() + 7 * DAY_MS;
+  const assumed = decided.filter(
+    ({ row }) =>
+      !row.is_collaborator &&
+      !ACTIVE_STATUSES.has(row.status_canonical!) &&
+      row.start_time.getTime() < weekEnd &&
+      row.end_time.getTime() > now.getTime(),
   );
-  const shares = await comingWeekShares(db, {
-    deviceIds,
-    asOf: now,
-    bookedStatuses: [...ACTIVE_STATUSES],
-    assumeBookedIds: decided
-      .filter(({ row }) => !row.is_collaborator && !ACTIVE_STATUSES.has(row.status_canonical!))
-      .map(({ row }) => row.booking_id),
-  });
-  const shareByDeviceUser = new Map(shares.map((s) => [`${s.device_id}:${s.user_id}`, s]));
-  const weekByDevice = new Map(shares.map((s) => [s.device_id, s]));
+  const assumedDevices = new Set(assumed.map(({ row }) => row.device_id));
+  const weekDevices = deviceIds.filter((id) => assumedDevices.has(id) || !cache.week.has(id));
+  const weekRows = new Map<number, ShareRow[]>();
+  if (weekDevices.length > 0) {
+    const shares = await comingWeekShares(db, {
+      deviceIds: weekDevices,
+      asOf: now,
+      bookedStatuses: [...ACTIVE_STATUSES],
+      assumeBookedIds: assumed.map(({ row }) => row.booking_id),
+    });
+    const byDevice = groupBy(shares, (x) => x.device_id);
+    for (const id of weekDevices) {
+      const list = byDevice.get(id) ?? [];
+      weekRows.set(id, list);
+      if (!assumedDevices.has(id)) cache.week.set(id, list);
+    }
+  }
+  const weekOf = (deviceId: number) => weekRows.get(deviceId) ?? cache.week.get(deviceId) ?? [];
 
   // Assemble.
   const decidedByReservation = groupBy(decided, (d) => d.reservation);
@@ -507,9 +562,9 @@ async function load(
             }
             return usage;
           },
-          utilization: utilization.get(row.device_id),
-          week: weekByDevice.get(row.device_id),
-          share: shareByDeviceUser.get(`${row.device_id}:${row.user_id}`),
+          utilization: cache.utilization.get(row.device_id),
+          week: weekOf(row.device_id)[0],
+          share: weekOf(row.device_id).find((x) => x.user_id === row.user_id),
           now,
         }),
       );
@@ -601,7 +656,7 @@ interface DeviceFactsInput {
   requester: RequesterRow;
   role: string;
   settings: RuleSettings;
-  ladder: ReturnType<typeof approvalLadder>;
+  ladder: RoleLadder;
   owners: ReadonlyArray<{ owner_id: number; username: string }>;
   records: ReadonlyArray<RecordRow & { window: { startsAt: Date; endsAt: Date } }>;
   /** Confirmed owner rows of the device within the turnaround time of the window. */
@@ -611,9 +666,9 @@ interface DeviceFactsInput {
   pad: number;
   limits: BookingFacts['limits'];
   usage: (windowDays: number) => UsageFact;
-  utilization: Awaited<ReturnType<typeof deviceUtilizationFacts>>[number] | undefined;
-  week: Awaited<ReturnType<typeof comingWeekShares>>[number] | undefined;
-  share: Awaited<ReturnType<typeof comingWeekShares>>[number] | undefined;
+  utilization: UtilizationRow | undefined;
+  week: ShareRow | undefined;
+  share: ShareRow | undefined;
   now: Date;
 }
 
