@@ -105,7 +105,7 @@ describe('topologies/handlers: topology and device events', () => {
     assert.deepEqual(result.followUps, []);
   });
 
-  it("runs the rollups and then the topology fan-out for a device event, with the build's modules", async () => {
+  it("runs the rules' and the rollups' handlers and then the topology fan-out for a device event, with the build's modules", async () => {
     const device = await lab.device();
     const id = await lab.topology(requester, [node('a', device.id)], []);
     await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
@@ -115,6 +115,7 @@ describe('topologies/handlers: topology and device events', () => {
       previous: { startsAt: null, endsAt: null },
     }).finally(() => build.rules.close());
     assert.deepEqual(Object.keys(result.outcome === 'completed' ? result.results : {}), [
+      'rules',
       'rollups',
       'topologies',
     ]);
