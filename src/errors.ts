@@ -85,7 +85,8 @@ const TRANSIENT_SOCKET_CODES = new Set([
 /** Errors without a code that pg, knex and ioredis raise when a connection is lost. */
 const TRANSIENT_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError', 'TransientError']);
 const TRANSIENT_MESSAGES = [
-  /^Connection terminated/, // pg: server closed the connection
+  // pg: server closed the connection; knex prefixes the statement it was running ("BEGIN; - ...")
+  /Connection terminated/,
   /Connection ended unexpectedly/, // pg: server crashed mid-query
   // pg: a query on a client whose connection broke; knex prefixes the statement ("ROLLBACK - ...")
   // when the transaction's rollback is what hits it (Postgres stopped with -m immediate)

@@ -25,6 +25,8 @@ describe('error taxonomy', () => {
     }
     assert.ok(isTransientError(new Error('Connection terminated unexpectedly')));
     assert.ok(isTransientError(new Error('Connection ended unexpectedly')));
+    // knex prefixes the statement that hit the broken connection.
+    assert.ok(isTransientError(new Error('BEGIN; - Connection terminated unexpectedly')));
     assert.ok(
       isTransientError(
         new Error('ROLLBACK - Client has encountered a connection error and is not queryable'),

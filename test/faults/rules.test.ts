@@ -1,7 +1,8 @@
 /**
  * The rules folder broken mid-burst: an admin's editor leaves a policy file half-written (or
- * someone copies a bad file in). The workers keep the last good rule set and keep processing;
- * nothing fails, and every event commits exactly once.
+ * someone copies a bad file in). Each worker logs the failed reload and keeps the last good rule
+ * set: the bookings sent after the break are decided with the old revision, nothing fails, and
+ * every event commits exactly once.
  */
 
 import assert from 'node:assert/strict';
@@ -28,6 +29,10 @@ describe('fault: the rules folder broken mid-burst', function () {
     if (!lab || !rules) throw new Error('the fault lab did not start');
     const env = { RULES_DIR: rules.dir };
     const workers = [await lab.startWorker({ env }), await lab.startWorker({ env })];
+    const revisions = workers.map((w) => w.logs.find((l) => l.msg === 'rules loaded')?.revision);
+    const revision = revisions[0];
+    assert.ok(typeof revision === 'string', 'the workers did not log the revision they loaded');
+    assert.deepEqual(revisions, [revision, revision]);
     const stream = lab.stream(20).start();
     await sleep(1_000);
 
@@ -35,6 +40,13 @@ describe('fault: the rules folder broken mid-burst', function () {
     const conflicts = await rules.read('conflicts.json');
     await rules.write('conflicts.json', conflicts.slice(0, Math.floor(conflicts.length / 2)));
     const brokenAt = Date.now();
+    for (const [i, worker] of workers.entries()) {
+      const failed = await worker.waitForLog(`worker ${i + 1}: about the failed reload`, (l) =>
+        /^rules reload failed \(\d+ problem\(s\)\); keeping revision /.test(l.msg),
+      );
+      assert.equal(failed.keptRevision, revision);
+      assert.match(String(failed.errors), /conflicts\.json/);
+    }
     await sleep(2_000);
     await stream.stop();
 
@@ -48,6 +60,18 @@ describe('fault: the rules folder broken mid-burst', function () {
     const completed = await lab.assertQueueSettled();
     assert.equal(completed, stream.sent.length);
     await lab.assertExactlyOnce(stream.sent);
+    // Decided with the last good rules.
+    const decided = await lab
+      .knex('booking_decisions')
+      .whereIn(
+        'event_id',
+        afterBreak.map((e) => e.eventId),
+      )
+      .distinct<Array<{ ruleset_revision: string }>>('ruleset_revision');
+    assert.deepEqual(
+      decided.map((d) => d.ruleset_revision),
+      [revision],
+    );
     for (const [i, worker] of workers.entries()) {
       await lab.assertWorkerAlive(worker, brokenAt, `worker ${i + 1}`);
     }

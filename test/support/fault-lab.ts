@@ -7,7 +7,7 @@
  * The lab's assertions are about what users care about, whatever handlers a build ships:
  * every event has exactly one processed_events row and exactly one committed effect (the test
  * effect, written in the event's transaction after every shipped handler), the shipped handlers'
- * results were committed with it, no job is left active or failed, and the workers that lived
+ * results were committed with it (among them exactly one booking decision), no job is left active or failed, and the workers that lived
  * through the fault are the same processes, still processing.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +21,9 @@ import { createProducer, type Producer } from '../../src/queues/producer';
 import { ChildWorker } from './process';
 import { effectCounts, waitUntil } from './runtime';
 import { PrivatePostgres, PrivateRedis } from './servers';
+
+/** Handlers whose results every booking event commits: the shipped ones and the test effect. */
+const HANDLERS = ['rules', 'rollups', 'effect'] as const;
 
 export interface SeededBooking {
   readonly bookingId: number;
@@ -307,13 +310,24 @@ export class FaultLab {
       .whereIn('event_id', ids)
       .select<Array<{ event_id: string; results: Record<string, unknown> | null }>>('event_id', 'results');
     assert.equal(rows.length, ids.length, 'an event has no processed_events row');
-    const withoutResults = rows.filter(
-      (r) => !r.results || !('rollups' in r.results) || !('effect' in r.results),
-    );
+    const withoutResults = rows.filter((r) => !HANDLERS.every((h) => r.results && h in r.results));
     assert.deepEqual(
       withoutResults.map((r) => r.event_id),
       [],
-      'the shipped handlers did not commit their results with the event',
+      `the handlers (${HANDLERS.join(', ')}) did not all commit their results with the event`,
+    );
+    // One decision per event: each reservation of the lab is one owner row.
+    const decisions = await this.knex('booking_decisions')
+      .whereIn('event_id', ids)
+      .groupBy('event_id')
+      .select<Array<{ event_id: string; count: string }>>('event_id')
+      .count('* as count');
+    const perEvent = new Map(decisions.map((d) => [d.event_id, Number(d.count)]));
+    const wrong = ids.filter((id) => perEvent.get(id) !== 1);
+    assert.deepEqual(
+      wrong.slice(0, 5).map((id) => ({ id, decisions: perEvent.get(id) ?? 0 })),
+      [],
+      `${wrong.length} event(s) without exactly one booking decision`,
     );
   }
 
