@@ -66,6 +66,9 @@ export interface NotableRows {
     activeFutureBookings: number;
     maxActiveBookings: number;
     bookings: BookingRef[];
+    /** Two more requests, on a device free at both times. */
+    device: DeviceRef;
+    requests: [WindowRef, WindowRef];
   };
   /** Longer than a student may approve (8 h) but within a researcher's: needs approval. */
   overLimit: { user: UserRef; device: DeviceRef; request: WindowRef; hours: number };
@@ -220,6 +223,8 @@ export async function seedLab(
           booking(placed.nearLimitFirst as PlacedBooking),
           booking(placed.nearLimitSecond as PlacedBooking),
         ],
+        device: dev('freeGenerator'),
+        requests: [win(1, 9, 2), win(1, 14, 2)],
       },
       overLimit: {
         user: user(p.requester),

@@ -36,7 +36,11 @@ describe('contracts', () => {
       'topology.recheck',
     ]);
     assert.equal(jobsOfQueue('devices').length, 4);
-    assert.deepEqual(jobsOfQueue('maintenance'), ['rules.changed', 'booking.reevaluate', 'rollups.reconcile']);
+    assert.deepEqual(jobsOfQueue('maintenance'), [
+      'rules.changed',
+      'booking.reevaluate',
+      'rollups.reconcile',
+    ]);
   });
 
   it('accepts the example of every job', () => {
