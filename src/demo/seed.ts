@@ -197,7 +197,7 @@ export async function seedLab(
     const placed = bookings.placed as Record<string, PlacedBooking>;
     const byRole = (role: string) => devices.devices.find((d) => d.plan.role === role);
     const limits = people.settings['rules.limits'] as {
-      roles: Record<string, { max_active_bookings: number }>;
+      roles: Record<string, { maxActiveBookings: number }>;
     };
     return {
       admin: user(people.admin),
@@ -218,7 +218,7 @@ export async function seedLab(
       nearLimit: {
         user: user(p.nearLimit),
         activeFutureBookings: 2,
-        maxActiveBookings: limits.roles[p.nearLimit.role ?? '']?.max_active_bookings ?? 0,
+        maxActiveBookings: limits.roles[p.nearLimit.role ?? '']?.maxActiveBookings ?? 0,
         bookings: [
           booking(placed.nearLimitFirst as PlacedBooking),
           booking(placed.nearLimitSecond as PlacedBooking),
