@@ -83,6 +83,15 @@ function plan(n: NotableRows): PlannedStep[] {
     },
     {
       event: 'booking.created',
+      description: `${who(n.ownedDevice.requester)} books ${dev(n.ownedDevice.device)}, owned by ${who(n.ownedDevice.owner)} (${span(n.ownedDevice.request)})`,
+      expected: 'require the owner\u2019s approval',
+      action: {
+        kind: 'book',
+        requests: [book(n.ownedDevice.requester.id, n.ownedDevice.device.id, n.ownedDevice.request)],
+      },
+    },
+    {
+      event: 'booking.created',
       description: `${who(n.overLimit.user)} books ${dev(n.overLimit.device)} for ${n.overLimit.hours} h (${span(n.overLimit.request)})`,
       expected: 'require approval by a Researcher (beyond a student\u2019s 8 h)',
       action: {
@@ -95,15 +104,6 @@ function plan(n: NotableRows): PlannedStep[] {
       description: `${who(n.denied.user)} books ${dev(n.denied.device)} for ${n.denied.hours} h`,
       expected: 'deny (longer than the lab\u2019s 72 h maximum)',
       action: { kind: 'book', requests: [book(n.denied.user.id, n.denied.device.id, n.denied.request)] },
-    },
-    {
-      event: 'booking.created',
-      description: `${who(n.ownedDevice.requester)} books ${dev(n.ownedDevice.device)}, owned by ${who(n.ownedDevice.owner)} (${span(n.ownedDevice.request)})`,
-      expected: 'require the owner\u2019s approval',
-      action: {
-        kind: 'book',
-        requests: [book(n.ownedDevice.requester.id, n.ownedDevice.device.id, n.ownedDevice.request)],
-      },
     },
     ...n.nearLimit.requests.map(
       (request, i): PlannedStep => ({
@@ -143,7 +143,11 @@ function plan(n: NotableRows): PlannedStep[] {
   ];
 }
 
-/** The stream, in the order it is played, from the seeded lab's notable rows. */
+/**
+ * The stream, in the order it is played, from the seeded lab's notable rows. The owned device's
+ * requester is the over-limit one: asking for the owned device first keeps that 3 h request
+ * within the student's weekly hours, so the owner's approval is what it needs.
+ */
 export function scenarioSteps(n: NotableRows): ScenarioStep[] {
   return plan(n).map(({ action: _action, ...step }) => step);
 }
