@@ -14,9 +14,10 @@
  *
  * Prints a table and writes bench/results.json. `--quick` (about a minute or two) uses small
  * sizes, for trying the suite; the figures in docs/performance.md come from a full run.
+ * `--only decisions,topology` runs some parts; results.json keeps the other parts' latest figures.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { benchDecisions, type DecisionBenchResult, type RunResult } from './deci
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    /** Some parts only, comma-separated: decisions, rules, rollups, topology. */
     only: { type: 'string' },
   },
 });
@@ -365,46 +367,109 @@ function table(rows: Row[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
+const PARTS = ['decisions', 'rules', 'rollups', 'topology'] as const;
+type Part = (typeof PARTS)[number];
+
+interface PartResult {
+  measuredAt: string;
+  mode: 'quick' | 'full';
+  revision: string | undefined;
+  seconds: number;
+  /** Load average when the part started: the machine is shared. */
+  loadAverage: number[];
+  data: Record<string, unknown>;
+  rows: Row[];
+  targets: Target[];
+}
+
+async function runPart(part: Part): Promise<PartResult> {
   const started = Date.now();
-  const results: Record<string, unknown> = {
-    mode: QUICK ? 'quick' : 'full',
-    startedAt: new Date(started).toISOString(),
-    revision: process.env.PROVDB_BENCH_REVISION,
-    machine: await machine(),
-    sizes: SIZES,
-  };
+  const loadAverage = os.loadavg().map((x) => +x.toFixed(2));
   const rows: Row[] = [];
   const targets: Target[] = [];
-  if (want('decisions')) {
+  const data: Record<string, unknown> = {};
+  if (part === 'decisions') {
+    const config = loadConfig();
     const decisions = await benchDecisions({
-      config: loadConfig(),
+      config,
       sizes: SIZES.decisions,
       pacedRate: 200,
       pacedSeconds: SIZES.pacedSeconds,
-      concurrency: loadConfig().workerConcurrency,
+      concurrency: config.workerConcurrency,
       database: `provdb_bench_decisions_${process.pid}`,
       log,
     });
-    results.decisions = decisions;
+    data.decisions = decisions;
     decisionRows(decisions, rows, targets);
+  } else if (part === 'rules') {
+    await rulesRows(rows, targets, data);
+  } else if (part === 'rollups') {
+    await rollupRows(rows, targets, data);
+  } else {
+    await topologyRows(rows, targets, data);
   }
-  if (want('rules')) await rulesRows(rows, targets, results);
-  if (want('rollups')) await rollupRows(rows, targets, results);
-  if (want('topology')) await topologyRows(rows, targets, results);
-  results.targets = targets;
-  results.elapsedSeconds = Math.round((Date.now() - started) / 1000);
-  const m = results.machine as Record<string, unknown>;
-  console.log(
-    `\n${QUICK ? 'Quick' : 'Full'} run, ${results.elapsedSeconds} s: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, Postgres ${m.postgres}, Redis ${m.redis}\n`,
+  return {
+    measuredAt: new Date(started).toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    revision: process.env.PROVDB_BENCH_REVISION,
+    seconds: Math.round((Date.now() - started) / 1000),
+    loadAverage,
+    data,
+    rows,
+    targets,
+  };
+}
+
+/**
+ * bench/results.json keeps the latest result of each part: a run of some parts (`--only`)
+ * replaces theirs and keeps the others, each with when, at which revision and under which load
+ * it was measured.
+ */
+function save(
+  file: string,
+  machineInfo: Record<string, unknown>,
+  parts: Partial<Record<Part, PartResult>>,
+): void {
+  let previous: { parts?: Partial<Record<Part, PartResult>> } = {};
+  if (existsSync(file)) {
+    try {
+      previous = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      previous = {};
+    }
+  }
+  const merged = { ...(previous.parts ?? {}), ...parts };
+  const ordered = Object.fromEntries(PARTS.filter((p) => merged[p]).map((p) => [p, merged[p]]));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ updatedAt: new Date().toISOString(), machine: machineInfo, sizes: SIZES, parts: ordered }, null, 2)}\n`,
   );
-  console.log(table(rows));
+}
+
+async function main(): Promise<void> {
+  const unknown = [...(ONLY ?? [])].filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new Error(`--only ${unknown.join(',')}: expected some of ${PARTS.join(', ')}`);
+  }
+  const started = Date.now();
+  const machineInfo = await machine();
+  const parts: Partial<Record<Part, PartResult>> = {};
+  for (const part of PARTS) {
+    if (want(part)) parts[part] = await runPart(part);
+  }
+  const elapsed = Math.round((Date.now() - started) / 1000);
+  const m = machineInfo;
+  console.log(
+    `\n${QUICK ? 'Quick' : 'Full'} run, ${elapsed} s: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, Postgres ${m.postgres}, Redis ${m.redis}; load average at start ${(m.loadAverage as number[]).join(' ')}\n`,
+  );
+  const done = Object.values(parts);
+  console.log(table(done.flatMap((p) => p.rows)));
   console.log('\nTargets');
-  for (const t of targets) {
+  for (const t of done.flatMap((p) => p.targets)) {
     console.log(`  ${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}  ${t.target}: ${t.figure}`);
   }
   const file = path.join(ROOT, 'bench', 'results.json');
-  writeFileSync(file, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
+  save(file, machineInfo, parts);
   console.log(`\nWritten to ${path.relative(process.cwd(), file)}`);
 }
 
