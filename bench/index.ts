@@ -46,8 +46,8 @@ const SIZES = QUICK
       rulesSeconds: 1,
     }
   : {
-      decisions: [1_000, 3_000, 9_000],
-      pacedSeconds: 15,
+      decisions: [500, 1_500, 4_500],
+      pacedSeconds: 10,
       rollups: { bookings: [100_000, 300_000, 1_000_000], devices: 500, years: 2 },
       topologyRuns: 7,
       rulesSeconds: 3,
