@@ -7,6 +7,11 @@
  *                            [--concurrency 1] [--database provdb_bench_rollups] [--reuse]
  *                            [--incremental-only]
  *
+ * From another script (the overall `npm run bench`):
+ *
+ *   import { runRollupBench } from './rollups';
+ *   const figures = await runRollupBench({ bookings: 1_000_000, concurrency: 2 });
+ *
  * Uses its own database on the DATABASE_URL server (created, migrated, filled; kept for --reuse).
  * The data has no maintenance or down time, so the backfill's booked seconds must equal the
  * baseline's exactly (checked). Baselines and backfill chunks all get work_mem = 64MB.
@@ -20,27 +25,72 @@ import { migrateLatest } from '../src/db/migrator';
 import { backfill, reconcileRecent } from '../src/rollups/backfill';
 import { recomputeForBookingEvent } from '../src/rollups/incremental';
 
-const { values } = parseArgs({
-  options: {
-    bookings: { type: 'string', default: '100000' },
-    devices: { type: 'string', default: '500' },
-    years: { type: 'string', default: '2' },
-    events: { type: 'string', default: '200' },
-    database: { type: 'string', default: 'provdb_bench_rollups' },
-    'chunk-buckets': { type: 'string' },
-    concurrency: { type: 'string', default: '1' },
-    reuse: { type: 'boolean', default: false },
-    'incremental-only': { type: 'boolean', default: false },
-  },
-});
+export interface RollupBenchOptions {
+  /** Bookings generated (default 100,000). */
+  bookings?: number;
+  /** Devices (default 500). */
+  devices?: number;
+  /** Years of history, from 2024-01-01 (default 2). */
+  years?: number;
+  /** Booking events timed for the incremental figure (default 200). */
+  events?: number;
+  /** Database on the DATABASE_URL server used (and replaced) by the bench. */
+  database?: string;
+  /** Postgres server to use (default: DATABASE_URL from the environment). */
+  databaseUrl?: string;
+  /** Backfill chunk size in buckets (default: the backfill's). */
+  chunkBuckets?: number;
+  /** Backfill chunks computed at once (default 1). */
+  concurrency?: number;
+  /** Keep and reuse the database when it holds the same data set. */
+  reuse?: boolean;
+  /** Only the incremental figure (needs a database made by an earlier run, with reuse). */
+  incrementalOnly?: boolean;
+}
 
-const N = Number(values.bookings);
-const D = Number(values.devices);
-const YEARS = Number(values.years);
-const EVENTS = Number(values.events);
+/** What the bench measured (seconds, milliseconds and ratios as printed). */
+export interface RollupBenchFigures {
+  bookings: number;
+  devices: number;
+  years: number;
+  concurrency: number;
+  hourRows?: number;
+  bookedHours?: number;
+  /** The compute-only reference: the best single statement computing the booked seconds. */
+  baselineSeconds?: number;
+  /** The same booked seconds stored as rows by one INSERT ... SELECT. */
+  storedBaselineSeconds?: number;
+  backfillSeconds?: number;
+  /** backfill / compute-only reference (the issue's target: at most 1.5). */
+  ratioToComputeOnly?: number;
+  ratioToStored?: number;
+  chunks?: number;
+  bookedSecondsEqual?: boolean;
+  rerunSeconds?: number;
+  rerunWritten?: number;
+  reconcileSeconds?: number;
+  reconcileBuckets?: number;
+  reconcileChunks?: number;
+  reconcileWritten?: number;
+  incrementalEvents: number;
+  /** One booking event's recomputation (the issue's target: median under 10 ms). */
+  incrementalMedianMs: number;
+  incrementalP95Ms: number;
+  eventTransactionMedianMs: number;
+  nodePeakRssMiB: number;
+}
+
+interface Settings {
+  N: number;
+  D: number;
+  YEARS: number;
+  EVENTS: number;
+  FROM: Date;
+  TO: Date;
+  options: RollupBenchOptions;
+}
+
 const T0 = '2024-01-01T00:00:00Z';
-const FROM = new Date(T0);
-const TO = new Date(Date.UTC(2024 + YEARS, 0, 1));
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -54,14 +104,15 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<{ ms: numb
   return { ms, value };
 }
 
-async function prepare(serverUrl: string): Promise<Knex> {
+async function prepare(serverUrl: string, b: Settings): Promise<Knex> {
+  const { N, D, YEARS } = b;
   const admin = createKnex(withDatabase(serverUrl, 'postgres'), { poolMax: 1 });
-  const name = values.database!;
+  const name = b.options.database ?? 'provdb_bench_rollups';
   try {
     const { rows } = await admin.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [
       name,
     ]);
-    if (rows.length > 0 && values.reuse) {
+    if (rows.length > 0 && b.options.reuse) {
       const knex = createKnex(withDatabase(serverUrl, name), { poolMax: 4 });
       const meta = await knex.raw<{ rows: Array<{ n: number; d: number; y: number }> }>(
         'SELECT n, d, y FROM bench_meta',
@@ -80,7 +131,7 @@ async function prepare(serverUrl: string): Promise<Knex> {
   }
   const knex = createKnex(withDatabase(serverUrl, name), { poolMax: 4 });
   await migrateLatest(knex);
-  await timed(`generating ${N} bookings over ${D} devices and ${YEARS} years`, () => generate(knex));
+  await timed(`generating ${N} bookings over ${D} devices and ${YEARS} years`, () => generate(knex, b));
   return knex;
 }
 
@@ -88,7 +139,8 @@ async function prepare(serverUrl: string): Promise<Knex> {
  * Per device, a sequence of bookings (1-8 h, random gaps scaled so the sequence fits the period); 3% of rows are collaborator copies, 2% legacy overlaps (shifted back by
  * up to 3 h, status completed), 10% cancelled; the rest confirmed (future) or completed (past).
  */
-async function generate(knex: Knex): Promise<void> {
+async function generate(knex: Knex, b: Settings): Promise<void> {
+  const { N, D, YEARS, FROM, TO } = b;
   const perDevice = Math.ceil(N / D);
   const hours = (TO.getTime() - FROM.getTime()) / 3_600_000;
   const meanSlot = hours / perDevice;
@@ -183,7 +235,9 @@ const STORED_BASELINE_SQL = `
        CROSS JOIN LATERAL generate_series(date_trunc('hour', lower(r)), upper(r) - interval '1 second', interval '1 hour') AS h
        GROUP BY b.device_id, h) s ON s.device_id = d.id AND s.h = g.h`;
 
-async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
+async function fullBackfill(knex: Knex, b: Settings): Promise<Partial<RollupBenchFigures>> {
+  const { FROM, TO } = b;
+  const concurrency = b.options.concurrency ?? 1;
   const lo = FROM.toISOString().replace('Z', '');
   const hi = TO.toISOString().replace('Z', '');
   await knex.raw('TRUNCATE utilization_rollups');
@@ -223,8 +277,8 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
       granularities: ['hour'],
       asOf: TO,
       workMem: '64MB',
-      concurrency: Number(values.concurrency),
-      chunkBuckets: values['chunk-buckets'] ? Number(values['chunk-buckets']) : undefined,
+      concurrency,
+      chunkBuckets: b.options.chunkBuckets,
       onProgress: (p) => {
         if (p.chunk % 10 === 0 || p.chunk === p.chunks) log(`  chunk ${p.chunk}/${p.chunks}`);
       },
@@ -250,7 +304,7 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
       granularities: ['hour'],
       asOf: TO,
       workMem: '64MB',
-      concurrency: Number(values.concurrency),
+      concurrency,
     }),
   );
   // The periodic reconciliation job: every device, 48 h back and a week ahead, both granularities.
@@ -267,6 +321,7 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
   return {
     reconcileSeconds: round(reconcile.ms / 1000),
     reconcileBuckets: reconcile.value.buckets,
+    reconcileChunks: reconcile.value.chunks,
     reconcileWritten: reconcile.value.written,
     hourRows: check[0]!.rows,
     bookedHours: check[0]!.hours,
@@ -283,7 +338,16 @@ async function fullBackfill(knex: Knex): Promise<Record<string, unknown>> {
 }
 
 /** One booking event = cancel a booking and recompute its hours and day, in one transaction. */
-async function incremental(knex: Knex): Promise<Record<string, unknown>> {
+async function incremental(
+  knex: Knex,
+  b: Settings,
+): Promise<
+  Pick<
+    RollupBenchFigures,
+    'incrementalEvents' | 'incrementalMedianMs' | 'incrementalP95Ms' | 'eventTransactionMedianMs'
+  >
+> {
+  const { EVENTS, TO } = b;
   const { rows: picks } = await knex.raw<{ rows: Array<{ booking_id: number }> }>(
     `SELECT booking_id FROM booking_table
       WHERE status_canonical IN ('confirmed', 'completed') AND NOT is_collaborator
@@ -329,29 +393,79 @@ async function incremental(knex: Knex): Promise<Record<string, unknown>> {
   };
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const knex = await prepare(config.databaseUrl);
+/** Runs the rollup bench on its own database and returns the figures (progress goes to stderr). */
+export async function runRollupBench(options: RollupBenchOptions = {}): Promise<RollupBenchFigures> {
+  const YEARS = options.years ?? 2;
+  const b: Settings = {
+    N: options.bookings ?? 100_000,
+    D: options.devices ?? 500,
+    YEARS,
+    EVENTS: options.events ?? 200,
+    FROM: new Date(T0),
+    TO: new Date(Date.UTC(2024 + YEARS, 0, 1)),
+    options,
+  };
+  for (const [name, value] of Object.entries({
+    bookings: b.N,
+    devices: b.D,
+    years: YEARS,
+    events: b.EVENTS,
+  })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`rollup bench: ${name} must be a positive whole number`);
+  }
+  const knex = await prepare(options.databaseUrl ?? loadConfig().databaseUrl, b);
   try {
     const { rows: count } = await knex.raw<{ rows: Array<{ n: number }> }>(
-      'SELECT count(*) AS n FROM booking_table',
+      'SELECT count(*)::int AS n FROM booking_table',
     );
-    const summary: Record<string, unknown> = {
+    const backfillFigures = options.incrementalOnly ? {} : await fullBackfill(knex, b);
+    const incrementalFigures = await incremental(knex, b);
+    return {
       bookings: count[0]!.n,
-      devices: D,
+      devices: b.D,
       years: YEARS,
-      concurrency: Number(values.concurrency),
+      concurrency: options.concurrency ?? 1,
+      ...backfillFigures,
+      ...incrementalFigures,
+      nodePeakRssMiB: round(process.resourceUsage().maxRSS / 1024, 1),
     };
-    if (!values['incremental-only']) Object.assign(summary, await fullBackfill(knex));
-    Object.assign(summary, await incremental(knex));
-    summary.nodePeakRssMiB = round(process.resourceUsage().maxRSS / 1024, 1);
-    console.log(JSON.stringify(summary, null, 2));
   } finally {
     await knex.destroy();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-});
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      bookings: { type: 'string', default: '100000' },
+      devices: { type: 'string', default: '500' },
+      years: { type: 'string', default: '2' },
+      events: { type: 'string', default: '200' },
+      database: { type: 'string', default: 'provdb_bench_rollups' },
+      'chunk-buckets': { type: 'string' },
+      concurrency: { type: 'string', default: '1' },
+      reuse: { type: 'boolean', default: false },
+      'incremental-only': { type: 'boolean', default: false },
+    },
+  });
+  const figures = await runRollupBench({
+    bookings: Number(values.bookings),
+    devices: Number(values.devices),
+    years: Number(values.years),
+    events: Number(values.events),
+    database: values.database,
+    chunkBuckets: values['chunk-buckets'] ? Number(values['chunk-buckets']) : undefined,
+    concurrency: Number(values.concurrency),
+    reuse: values.reuse,
+    incrementalOnly: values['incremental-only'],
+  });
+  console.log(JSON.stringify(figures, null, 2));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -22,12 +22,14 @@ import { createMetrics } from './metrics';
 import { type QueueCounts, registerQueueDepth } from './metrics/queue-depth';
 import { ReadinessChecks } from './metrics/readiness';
 import { createHttpServer, type HttpServer } from './metrics/server';
+import { createUtilizationMetrics, type UtilizationMetrics } from './metrics/utilization';
 import { createRedis, pingRedis, watchRedis } from './queues/connection';
 import { type HandlerModule, HandlerRegistry } from './queues/handlers';
 import { PROCESSED_EVENTS } from './queues/process-event';
 import { createProducer } from './queues/producer';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queues/retry';
 import { DEFAULT_RETENTION, startWorkerPool, type WorkerPool } from './queues/runtime';
+import { upsertSchedules } from './queues/schedules';
 import { waitFor } from './startup';
 
 /** Settings that are not environment variables: sensible defaults, overridable in code (tests). */
@@ -91,6 +93,8 @@ export interface App {
   readonly deps: AppDeps;
   readonly http: HttpServer;
   readonly tuning: RuntimeTuning;
+  /** The utilization and rollup-lag gauges, refreshed from Postgres on a timer once started. */
+  readonly utilization: UtilizationMetrics;
   /** Starts the HTTP server, waits for Postgres and Redis, then starts the workers. */
   start(options?: StartOptions): Promise<void>;
   close(options?: { force?: boolean }): Promise<CloseReport>;
@@ -171,6 +175,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     timeoutMs: tuning.queueStatsTimeoutMs,
     logger,
   });
+  const utilization = createUtilizationMetrics({
+    registry: metrics.registry,
+    knex,
+    intervalMs: config.metricsUtilizationIntervalMs,
+    logger,
+  });
+  deps.onClose('utilization metrics', () => utilization.stop());
   for (const module of options.handlerModules ?? HANDLER_MODULES) {
     try {
       await module.register(handlers, deps);
@@ -250,6 +261,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
     );
     await pool.waitUntilReady();
+    // Periodic jobs of the queues this process consumes (idempotent: one scheduler per id).
+    try {
+      await upsertSchedules(producer, handlers.schedules(), queues, logger);
+    } catch (error) {
+      throw new Error(`upserting the job schedulers failed: ${(error as Error).message}`, { cause: error });
+    }
+    utilization.start();
     const unhandled = queues.flatMap(jobsOfQueue).filter((name) => handlers.handlersFor(name).length === 0);
     if (unhandled.length > 0) {
       logger.warn(
@@ -333,6 +351,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deps,
     http,
     tuning,
+    utilization,
     start,
     closed,
     close(closeOptions = {}) {

@@ -25,6 +25,12 @@ export interface Config {
   readonly workerConcurrency: number;
   /** How long shutdown waits for active jobs before forcing, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /** How often the rollup reconciliation job runs (a job scheduler on the maintenance queue). */
+  readonly rollupReconcileIntervalMs: number;
+  /** How far back each reconciliation recomputes the rollups, in hours. */
+  readonly rollupReconcileLookbackHours: number;
+  /** How often a worker re-reads the utilization and rollup-lag gauges from Postgres. */
+  readonly metricsUtilizationIntervalMs: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -37,6 +43,9 @@ export const DEFAULTS = Object.freeze({
   LOG_LEVEL: 'info',
   WORKER_CONCURRENCY: '4',
   SHUTDOWN_TIMEOUT_MS: '30000',
+  ROLLUP_RECONCILE_INTERVAL: '15m',
+  ROLLUP_RECONCILE_LOOKBACK_HOURS: '48',
+  METRICS_UTILIZATION_INTERVAL: '60s',
 });
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +103,34 @@ function integer(env: Env, name: keyof typeof DEFAULTS, min: number, max: number
   return n;
 }
 
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** Formats milliseconds the way durations are written in the environment (`90s`, `15m`). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    if (ms >= DURATION_UNITS_MS[unit] && ms % DURATION_UNITS_MS[unit] === 0)
+      return `${ms / DURATION_UNITS_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** A duration with a unit (`500ms`, `30s`, `15m`, `1h`), in milliseconds, within [minMs, maxMs]. */
+function duration(env: Env, name: keyof typeof DEFAULTS, minMs: number, maxMs: number): number {
+  const value = read(env, name);
+  const range = `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+  const match = /^(\d+)\s*(ms|s|m|h)$/i.exec(value);
+  if (!match) {
+    throw new ConfigError(
+      name,
+      value,
+      `must be a whole number with a unit (ms, s, m or h), e.g. 15m; ${range}`,
+    );
+  }
+  const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!.toLowerCase() as keyof typeof DURATION_UNITS_MS];
+  if (ms < minMs || ms > maxMs) throw new ConfigError(name, value, `must be ${range}`);
+  return ms;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const logLevel = read(env, 'LOG_LEVEL').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -121,5 +158,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevel as LogLevel,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    rollupReconcileIntervalMs: duration(env, 'ROLLUP_RECONCILE_INTERVAL', 1_000, 86_400_000),
+    rollupReconcileLookbackHours: integer(env, 'ROLLUP_RECONCILE_LOOKBACK_HOURS', 1, 2160),
+    metricsUtilizationIntervalMs: duration(env, 'METRICS_UTILIZATION_INTERVAL', 1_000, 3_600_000),
   });
 }

@@ -10,8 +10,13 @@
  */
 import type { HandlerModule } from './queues/handlers';
 import { rollupHandlers } from './rollups/handlers';
+import { rollupReconcileHandlers } from './rollups/reconcile';
 import { topologyHandlers } from './topologies/handlers';
 
 // Rollups first: on a shared device event they recompute before the review fan-out is recorded;
 // neither reads what the other writes, so the order is only for predictable logs and results.
-export const HANDLER_MODULES: readonly HandlerModule[] = [rollupHandlers, topologyHandlers];
+export const HANDLER_MODULES: readonly HandlerModule[] = [
+  rollupHandlers,
+  topologyHandlers,
+  rollupReconcileHandlers,
+];

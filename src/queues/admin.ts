@@ -6,6 +6,7 @@
 import type { Job } from 'bullmq';
 import type { QueueName } from '../contracts';
 import type { Producer } from './producer';
+import { eventData } from './schedules';
 
 export interface FailedJob {
   readonly queue: QueueName;
@@ -23,7 +24,8 @@ export interface FailedJob {
 const PAGE = 500;
 
 function describe(queue: QueueName, job: Job): FailedJob {
-  const data = job.data as { eventId?: unknown } | null;
+  // A scheduled run's eventId is derived from its job id, as the processor does.
+  const data = eventData(job) as { eventId?: unknown } | null;
   return {
     queue,
     id: job.id ?? '?',

@@ -23,6 +23,7 @@ import type { EventInput, JobName, JobPayload, QueueName } from '../contracts';
 import { isJobName } from '../contracts';
 import type { AppDeps } from '../deps';
 import type { Logger } from '../logger';
+import { checkSchedule, type JobSchedule } from './schedules';
 
 /** What a handler may report; recorded in processed_events.results and the job's return value. */
 export type HandlerResult = Readonly<Record<string, unknown>>;
@@ -75,6 +76,22 @@ export interface HandlerModule {
 
 export class HandlerRegistry {
   private readonly byJob = new Map<JobName, RegisteredHandler[]>();
+  private readonly scheduled = new Map<string, JobSchedule>();
+
+  /**
+   * Declares a periodic job (a BullMQ job scheduler, src/queues/schedules.ts): every worker that
+   * consumes the job's queue upserts it at start-up. Throws when the data breaks the contract.
+   */
+  schedule<N extends JobName>(schedule: JobSchedule<N>): this {
+    if (this.scheduled.has(schedule.id)) throw new Error(`a job schedule ${schedule.id} is already declared`);
+    this.scheduled.set(schedule.id, checkSchedule(schedule) as unknown as JobSchedule);
+    return this;
+  }
+
+  /** The declared schedules, in declaration order. */
+  schedules(): readonly JobSchedule[] {
+    return [...this.scheduled.values()];
+  }
 
   /** Adds a handler for a job; handlers of one job run in the order they were registered. */
   register<N extends JobName>(jobName: N, name: string, handle: Handler<N>): this {

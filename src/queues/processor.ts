@@ -19,6 +19,7 @@ import type { JobMetrics } from '../metrics';
 import { HandlerError, NoHandlerError, type ProcessDeps, processEvent } from './process-event';
 import type { Producer } from './producer';
 import { type RetryPolicy, retryDelayMs } from './retry';
+import { eventData } from './schedules';
 
 export interface JobReturnValue {
   readonly outcome: 'completed' | 'duplicate';
@@ -56,7 +57,9 @@ export function createProcessor(deps: ProcessorDeps) {
   return async function processJob(job: Job, token?: string): Promise<JobReturnValue> {
     const queue = job.queueName as QueueName;
     const attempt = Math.max(1, job.attemptsStarted);
-    const data = job.data as { eventId?: unknown } | null;
+    // A scheduler-made job gets its own eventId per run (derived from its job id), see schedules.ts.
+    const input = eventData(job);
+    const data = input as { eventId?: unknown } | null;
     const eventId = typeof data?.eventId === 'string' ? data.eventId.slice(0, 64) : undefined;
     // Producer-controlled strings are cut before they reach the logs.
     const name = job.name.slice(0, 100);
@@ -73,7 +76,7 @@ export function createProcessor(deps: ProcessorDeps) {
     let jobName: JobName | undefined;
     try {
       jobName = checkJobName(job.name, queue);
-      const payload = parsePayload(jobName, job.data);
+      const payload = parsePayload(jobName, input);
       const result = await processEvent(
         { knex: deps.knex, handlers: deps.handlers, logger },
         { jobName, payload, queue, jobId: job.id ?? payload.eventId, attempt },

@@ -207,8 +207,20 @@ export interface ReconcileOptions {
   lookbackHours?: number;
   /** How far ahead of as-of to recompute, in hours (default 168: the coming week). */
   lookaheadHours?: number;
+  /**
+   * Largest number of buckets per chunk (one short transaction locking its devices); default
+   * RECONCILE_CHUNK_BUCKETS, small so that a booking event never waits long for a device.
+   */
+  chunkBuckets?: number;
   onProgress?: (progress: BackfillProgress) => void;
 }
+
+/**
+ * Buckets per reconciliation chunk: with 48 h back and a week ahead (226 hour and day buckets per
+ * device) a chunk covers about 20 devices and commits in tens of milliseconds, so an event handler
+ * that needs one of those devices' locks waits at most that long.
+ */
+export const RECONCILE_CHUNK_BUCKETS = 5_000;
 
 /**
  * The reconciliation job's body: recomputes the recent and coming buckets of every device, which
@@ -222,6 +234,7 @@ export function reconcileRecent(db: Knex, options: ReconcileOptions = {}): Promi
     from: new Date(asOf.getTime() - (options.lookbackHours ?? 48) * hour),
     to: new Date(asOf.getTime() + (options.lookaheadHours ?? 168) * hour),
     asOf,
+    chunkBuckets: options.chunkBuckets ?? RECONCILE_CHUNK_BUCKETS,
     onProgress: options.onProgress,
   });
 }

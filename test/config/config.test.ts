@@ -13,6 +13,9 @@ describe('config', () => {
     assert.equal(config.metricsPort, 9464);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.workerConcurrency, 4);
+    assert.equal(config.rollupReconcileIntervalMs, 15 * 60_000);
+    assert.equal(config.rollupReconcileLookbackHours, 48);
+    assert.equal(config.metricsUtilizationIntervalMs, 60_000);
     assert.ok(Object.isFrozen(config));
   });
 
@@ -27,9 +30,15 @@ describe('config', () => {
         METRICS_PORT: '9100',
         LOG_LEVEL: 'DEBUG',
         WORKER_CONCURRENCY: '16',
+        ROLLUP_RECONCILE_INTERVAL: '1h',
+        ROLLUP_RECONCILE_LOOKBACK_HOURS: '72',
+        METRICS_UTILIZATION_INTERVAL: '90s',
       },
       '/',
     );
+    assert.equal(config.rollupReconcileIntervalMs, 3_600_000);
+    assert.equal(config.rollupReconcileLookbackHours, 72);
+    assert.equal(config.metricsUtilizationIntervalMs, 90_000);
     assert.equal(config.databaseUrl, 'postgresql://u:p@db.lab:5433/provdb');
     assert.equal(config.redisUrl, 'rediss://cache.lab:6380/2');
     assert.equal(config.rulesDir, '/etc/provdb/rules');
@@ -50,6 +59,41 @@ describe('config', () => {
     ['DATABASE_URL', 'not a url', /DATABASE_URL="not a url" is invalid: not a URL/],
     ['REDIS_URL', 'http://127.0.0.1', /REDIS_URL=.* is invalid: protocol must be one of redis:, rediss:/],
     ['QUEUE_PREFIX', 'a:b', /QUEUE_PREFIX="a:b" is invalid/],
+    [
+      'ROLLUP_RECONCILE_INTERVAL',
+      '15',
+      /ROLLUP_RECONCILE_INTERVAL="15" is invalid: must be a whole number with a unit \(ms, s, m or h\), e\.g\. 15m; from 1s to 24h/,
+    ],
+    [
+      'ROLLUP_RECONCILE_INTERVAL',
+      '2d',
+      /ROLLUP_RECONCILE_INTERVAL="2d" is invalid: must be a whole number with a unit/,
+    ],
+    [
+      'ROLLUP_RECONCILE_INTERVAL',
+      '25h',
+      /ROLLUP_RECONCILE_INTERVAL="25h" is invalid: must be from 1s to 24h/,
+    ],
+    [
+      'ROLLUP_RECONCILE_INTERVAL',
+      '500ms',
+      /ROLLUP_RECONCILE_INTERVAL="500ms" is invalid: must be from 1s to 24h/,
+    ],
+    [
+      'ROLLUP_RECONCILE_LOOKBACK_HOURS',
+      '0',
+      /ROLLUP_RECONCILE_LOOKBACK_HOURS="0" is invalid: must be from 1 to 2160/,
+    ],
+    [
+      'ROLLUP_RECONCILE_LOOKBACK_HOURS',
+      '2d',
+      /ROLLUP_RECONCILE_LOOKBACK_HOURS="2d" is invalid: must be a whole number/,
+    ],
+    [
+      'METRICS_UTILIZATION_INTERVAL',
+      '2h',
+      /METRICS_UTILIZATION_INTERVAL="2h" is invalid: must be from 1s to 1h/,
+    ],
   ];
   for (const [name, value, message] of bad) {
     it(`rejects ${name}=${value} with a message naming the variable`, () => {

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import pino from 'pino';
+import { loadConfig } from '../../src/config';
 import { type EventInput, type JobName, parsePayload, queueOf } from '../../src/contracts';
+import type { AppDeps } from '../../src/deps';
 import { type HandlerModule, HandlerRegistry } from '../../src/queues/handlers';
 import { type ProcessResult, processEvent } from '../../src/queues/process-event';
 
@@ -10,8 +12,10 @@ const logger = pino({ level: 'silent' });
 
 export function registryOf(...modules: HandlerModule[]): HandlerRegistry {
   const registry = new HandlerRegistry();
-  // These modules use no application dependency beyond the event context.
-  for (const m of modules) void m.register(registry, undefined as never);
+  // The modules driven this way use no application dependency beyond the event context, but
+  // may read the configuration while registering (a schedule's interval): they get the defaults.
+  const deps = { config: loadConfig({}) } as unknown as AppDeps;
+  for (const m of modules) void m.register(registry, deps);
   return registry;
 }
 
