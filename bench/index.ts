@@ -15,6 +15,8 @@
  * Prints a table and writes bench/results.json. `--quick` (about a minute or two) uses small
  * sizes, for trying the suite; the figures in docs/performance.md come from a full run.
  * `--only decisions,topology` runs some parts; results.json keeps the other parts' latest figures.
+ * `--rollup-bookings 10000,30000,100000 --rollup-devices 100 --rollup-years 1` changes the rollup
+ * data sets (the full run's 1M bookings over 500 devices and two years takes 5-10 minutes alone).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,13 +33,23 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Some parts only, comma-separated: decisions, rules, rollups, topology. */
     only: { type: 'string' },
+    /** Rollup data sets instead of the mode's: bookings (comma-separated), devices, years. */
+    'rollup-bookings': { type: 'string' },
+    'rollup-devices': { type: 'string' },
+    'rollup-years': { type: 'string' },
   },
 });
 const QUICK = values.quick === true;
 const ONLY = values.only ? new Set(String(values.only).split(',')) : null;
 const want = (part: string) => ONLY === null || ONLY.has(part);
 
-const SIZES = QUICK
+const SIZES: {
+  decisions: number[];
+  pacedSeconds: number;
+  rollups: { bookings: number[]; devices: number; years: number };
+  topologyRuns: number;
+  rulesSeconds: number;
+} = QUICK
   ? {
       decisions: [100, 200, 400],
       pacedSeconds: 2,
@@ -52,6 +64,11 @@ const SIZES = QUICK
       topologyRuns: 7,
       rulesSeconds: 3,
     };
+
+if (values['rollup-bookings'])
+  SIZES.rollups.bookings = String(values['rollup-bookings']).split(',').map(Number);
+if (values['rollup-devices']) SIZES.rollups.devices = Number(values['rollup-devices']);
+if (values['rollup-years']) SIZES.rollups.years = Number(values['rollup-years']);
 
 const ROOT = path.resolve(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');

@@ -196,14 +196,21 @@ async function insertRequest(
   return Number((row as { booking_id: number }).booking_id);
 }
 
-/** Jobs waiting, running or waiting for a retry, over every queue of the prefix. */
+/**
+ * Jobs waiting, running or waiting for a retry, over every queue of the prefix. The next run of a
+ * periodic job (a job scheduler's delayed job, e.g. the rollups' reconciliation) is not counted:
+ * there is always one.
+ */
 export async function unfinishedJobs(producer: Producer): Promise<number> {
   let total = 0;
   for (const name of QUEUE_NAMES) {
-    const c = await producer
-      .queue(name)
-      .getJobCounts('wait', 'prioritized', 'waiting-children', 'active', 'delayed');
-    total += Object.values(c).reduce((a, b) => a + b, 0);
+    const queue = producer.queue(name);
+    const c = await queue.getJobCounts('wait', 'prioritized', 'waiting-children', 'active', 'delayed');
+    total += (c.wait ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0) + (c.active ?? 0);
+    if ((c.delayed ?? 0) > 0) {
+      const delayed = await queue.getDelayed(0, -1);
+      total += delayed.filter((job) => job && !job.repeatJobKey).length;
+    }
   }
   return total;
 }
