@@ -6,15 +6,25 @@
  *     await app.start({ queues: ['bookings'] });   // waits for Postgres and Redis, then consumes
  *     await app.close();                           // drains, then closes everything in order
  *
+ * The rules in RULES_DIR are loaded first: an invalid folder makes createApp throw
+ * RuleSetInvalidError (listing every problem) before anything connects. The folder is watched
+ * (and `deps.rules.reload()`, on SIGHUP, reloads it); a reload that changes the revision
+ * enqueues one `rules.changed`, with an eventId derived from the revisions, so that many
+ * workers picking up the same change send one event; so does a start with a revision other
+ * than that of the latest decision (a deploy).
+ *
  * Shutdown order: stop fetching and let active jobs finish (up to SHUTDOWN_TIMEOUT_MS), then
  * close the queues, the parts' own cleanups, Redis, knex and the HTTP server. Each step runs
  * even if an earlier one failed; `close()` is idempotent, and `close({ force: true })` stops
  * waiting for active jobs (their locks expire and another worker runs them again).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { type Config, redactUrl } from './config';
 import { jobsOfQueue, QUEUE_NAMES, type QueueName } from './contracts';
 import { createKnex } from './db/knex';
+import { BOOKING_DECISION_TABLE } from './db/models';
+import { rulesChangedEventId } from './decisions/event-ids';
 import type { AppDeps } from './deps';
 import { HANDLER_MODULES } from './handlers';
 import { createLogger, type Logger } from './logger';
@@ -30,6 +40,7 @@ import { createProducer } from './queues/producer';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queues/retry';
 import { DEFAULT_RETENTION, startWorkerPool, type WorkerPool } from './queues/runtime';
 import { upsertSchedules } from './queues/schedules';
+import { type ReloadSuccess, RuleSetStore } from './rules/store';
 import { waitFor } from './startup';
 
 /** Settings that are not environment variables: sensible defaults, overridable in code (tests). */
@@ -51,6 +62,8 @@ export interface RuntimeTuning {
   /** Start-up retry delays while Postgres or Redis is unreachable. */
   readonly startupRetryInitialMs: number;
   readonly startupRetryMaxMs: number;
+  /** Quiet time after the last change of a rule file before the rules are reloaded. */
+  readonly rulesDebounceMs: number;
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = Object.freeze({
@@ -66,6 +79,7 @@ export const DEFAULT_TUNING: RuntimeTuning = Object.freeze({
   closeStepTimeoutMs: 10_000,
   startupRetryInitialMs: 500,
   startupRetryMaxMs: 30_000,
+  rulesDebounceMs: 250,
 });
 
 export interface AppOptions {
@@ -75,6 +89,8 @@ export interface AppOptions {
   readonly handlerModules?: readonly HandlerModule[];
   readonly registry?: Registry;
   readonly tuning?: Partial<RuntimeTuning>;
+  /** Watch RULES_DIR for changes (default true; SIGHUP reloads either way). */
+  readonly watchRules?: boolean;
 }
 
 export interface StartOptions {
@@ -115,6 +131,45 @@ async function queueCounts(deps: AppDeps, queue: QueueName): Promise<QueueCounts
   };
 }
 
+/**
+ * Enqueues `rules.changed` for a new revision (a reload, or a start after a deploy changed the
+ * rules). Retried while Redis is unreachable (for about half a minute), then logged as an error
+ * that names the remedy.
+ */
+async function announceRulesChange(
+  deps: AppDeps,
+  reload: Pick<ReloadSuccess, 'revision' | 'previousRevision' | 'at'>,
+  closing: () => boolean,
+): Promise<void> {
+  const { revision, previousRevision } = reload;
+  const eventId = rulesChangedEventId(previousRevision, revision, reload.at);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.producer.enqueue('rules.changed', {
+        eventId,
+        occurredAt: reload.at.toISOString(),
+        revision,
+        previousRevision,
+      });
+      deps.logger.info(
+        { eventId, revision, previousRevision },
+        `rules.changed enqueued: reservations not started yet will be decided again with revision ${revision}`,
+      );
+      return;
+    } catch (error) {
+      if (closing() || attempt >= 5) {
+        deps.logger.error(
+          { eventId, revision, previousRevision, err: (error as Error).message },
+          `could not enqueue rules.changed for revision ${revision} (${(error as Error).message}): ` +
+            `bookings keep their decisions until \`provdb-worker enqueue rules.changed\` is run`,
+        );
+        return;
+      }
+      await sleep(1_000 * 2 ** (attempt - 1), undefined, { ref: false });
+    }
+  }
+}
+
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -128,6 +183,13 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const tuning: RuntimeTuning = { ...DEFAULT_TUNING, ...options.tuning };
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before anything connects: a worker does not start without valid rules.
+  const rules = await RuleSetStore.open({
+    dir: config.rulesDir,
+    logger,
+    watch: options.watchRules ?? true,
+    debounceMs: tuning.rulesDebounceMs,
+  });
   // One connection per concurrently running job, plus a few for probes and parts' own reads.
   const knex = createKnex(config.databaseUrl, {
     poolMax: QUEUE_NAMES.length * config.workerConcurrency + 4,
@@ -159,6 +221,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     readiness,
     handlers,
+    rules,
     onClose(name, fn) {
       cleanups.unshift({ name, fn });
     },
@@ -168,6 +231,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await knex.raw('SELECT 1');
   });
   readiness.add('redis', () => pingRedis(redis));
+  readiness.add('rules loaded', async () => {
+    // Always true once created (a store exists only with a valid rule set); named so /readyz shows it.
+    if (!rules.current().revision) throw new Error('no rule set loaded');
+  });
+  const stopRulesMetrics = metrics.rules.observe(rules);
+  const onRulesReloaded = (reload: ReloadSuccess) => {
+    if (reload.changed) void announceRulesChange(deps, reload, () => closing !== undefined);
+  };
+  rules.on('reloaded', onRulesReloaded);
+  deps.onClose('rules', async () => {
+    rules.off('reloaded', onRulesReloaded);
+    stopRulesMetrics();
+    await rules.close();
+  });
   registerQueueDepth(metrics.registry, {
     queues: QUEUE_NAMES,
     fetch: (queue) => queueCounts(deps, queue),
@@ -186,6 +263,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       await module.register(handlers, deps);
     } catch (error) {
+      await rules.close(); // its file watcher would keep the process alive
       throw new Error(`handler module ${module.name} failed to register: ${(error as Error).message}`, {
         cause: error,
       });
@@ -229,15 +307,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       retry,
     );
-    const { rows } = await knex.raw<{ rows: Array<{ table: string | null }> }>(
-      'SELECT to_regclass(?) AS "table"',
-      [PROCESSED_EVENTS],
-    );
-    if (!rows[0]?.table) {
-      throw new Error(`table ${PROCESSED_EVENTS} is missing: run \`provdb-worker migrate\` first`);
+    for (const table of [PROCESSED_EVENTS, BOOKING_DECISION_TABLE]) {
+      const { rows } = await knex.raw<{ rows: Array<{ table: string | null }> }>(
+        'SELECT to_regclass(?) AS "table"',
+        [table],
+      );
+      if (!rows[0]?.table) {
+        throw new Error(`table ${table} is missing: run \`provdb-worker migrate\` first`);
+      }
     }
     await waitFor(`Redis at ${redactUrl(config.redisUrl)}`, () => pingRedis(redis), retry);
     abort.signal.throwIfAborted();
+    await announceRulesOfDeploy();
 
     pool = startWorkerPool(
       {
@@ -278,12 +359,36 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger.info(
       {
         queues,
+        rulesRevision: rules.revision,
+        rulesDir: config.rulesDir,
         concurrency: config.workerConcurrency,
         prefix: config.queuePrefix,
         handled: handlers.jobNames(),
         metrics: http.url,
       },
-      `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue)`,
+      `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue, rules ${rules.revision})`,
+    );
+  }
+
+  /**
+   * Rules changed while no worker ran (a deploy with new rule files) are not a reload: when the
+   * latest decision was made with another revision, announce the change as a reload would.
+   * Workers starting together within a minute announce one event; once the reservations have
+   * been decided again, the latest decision carries the new revision and restarts stay quiet.
+   */
+  async function announceRulesOfDeploy(): Promise<void> {
+    const latest = (await knex(BOOKING_DECISION_TABLE).orderBy('id', 'desc').first('ruleset_revision')) as
+      | { ruleset_revision: string }
+      | undefined;
+    if (!latest || latest.ruleset_revision === rules.revision) return;
+    logger.info(
+      { revision: rules.revision, previousRevision: latest.ruleset_revision },
+      `rules revision ${rules.revision} differs from that of the latest decision (${latest.ruleset_revision}): announcing rules.changed`,
+    );
+    void announceRulesChange(
+      deps,
+      { revision: rules.revision, previousRevision: latest.ruleset_revision, at: new Date() },
+      () => closing !== undefined,
     );
   }
 

@@ -62,15 +62,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** Replaces the password of a URL with `***`, so connection strings can be logged. */
+/**
+ * Replaces the password of a URL with `***`, so connection strings can be logged. A value that
+ * does not parse as a URL (a `#` or a space in the password, a bad port) is redacted from its
+ * shape: everything between `scheme://user:` and the last `@` of the authority.
+ */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
-    return url.password || url.username ? url.toString() : value;
+    if (url.password || url.username) return url.toString();
   } catch {
-    return value;
+    // falls through to the textual redaction
   }
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@');
 }
 
 function read(env: Env, name: keyof typeof DEFAULTS): string {

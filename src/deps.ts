@@ -11,6 +11,7 @@ import type { Metrics } from './metrics';
 import type { ReadinessChecks } from './metrics/readiness';
 import type { HandlerRegistry } from './queues/handlers';
 import type { Producer } from './queues/producer';
+import type { RuleSetStore } from './rules/store';
 
 export interface AppDeps {
   readonly config: Config;
@@ -24,6 +25,11 @@ export interface AppDeps {
   /** `/readyz` checks; a part adds its own (e.g. "rules loaded"). */
   readonly readiness: ReadinessChecks;
   readonly handlers: HandlerRegistry;
+  /**
+   * The rule set in use, with hot reload (RULES_DIR is watched; SIGHUP reloads). Hold one
+   * snapshot (`rules.current()`) for the whole of one evaluation.
+   */
+  readonly rules: RuleSetStore;
   /**
    * Registers a cleanup to run at shutdown, after the workers stopped and before Redis and
    * Postgres are closed (e.g. stopping a file watcher). Cleanups run last-registered first.

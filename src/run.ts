@@ -4,7 +4,8 @@
  * SIGTERM or SIGINT: stop fetching, let active jobs finish (up to SHUTDOWN_TIMEOUT_MS), close
  * everything, exit 0. The same signal again, or the deadline passing: stop waiting for active
  * jobs and end the process at once with exit code 1 (their transactions roll back, their locks
- * expire, and another worker runs them again). Ends the process: for `start` and its tests.
+ * expire, and another worker runs them again). SIGHUP: reload the rules (RULES_DIR), as a
+ * change of its files does. Ends the process: for `start` and its tests.
  */
 import type { App, StartOptions } from './app';
 
@@ -27,7 +28,12 @@ export async function runUntilSignal(app: App, options: StartOptions = {}): Prom
       void app.close({ force: true });
     }
   };
+  const onHangUp = () => {
+    logger.info({ signal: 'SIGHUP' }, 'SIGHUP received: reloading the rules');
+    app.deps.rules.reload('SIGHUP').catch(() => undefined);
+  };
   for (const signal of SIGNALS) process.on(signal, onSignal);
+  process.on('SIGHUP', onHangUp);
   try {
     try {
       await app.start(options);
@@ -54,5 +60,6 @@ export async function runUntilSignal(app: App, options: StartOptions = {}): Prom
     return code;
   } finally {
     for (const signal of SIGNALS) process.off(signal, onSignal);
+    process.off('SIGHUP', onHangUp);
   }
 }

@@ -10,8 +10,10 @@ import { register as jobs } from './commands/jobs';
 import { register as migrate } from './commands/migrate';
 import { register as rollup } from './commands/rollup';
 import { register as rulesCheck } from './commands/rules-check';
+import { register as rulesReplay } from './commands/rules-replay';
 import { register as rulesTest } from './commands/rules-test';
 import { register as start } from './commands/start';
+import { register as topologies } from './commands/topologies';
 import { EXIT } from './context';
 
 export function buildProgram(): Command {
@@ -19,7 +21,19 @@ export function buildProgram(): Command {
     .description('Background worker and policy engine of the lab scheduler (provdb)')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [migrate, align, start, enqueue, jobs, rulesCheck, rulesTest, rollup, demo];
+  const commands = [
+    migrate,
+    align,
+    start,
+    enqueue,
+    jobs,
+    rulesCheck,
+    rulesTest,
+    rulesReplay,
+    rollup,
+    topologies,
+    demo,
+  ];
   for (const register of commands) register(program);
   return program;
 }

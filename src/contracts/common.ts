@@ -28,13 +28,28 @@ export function rowId(description: string) {
   return z.int({ error }).min(1, { error }).max(MAX_INT4, { error }).meta({ description });
 }
 
+/**
+ * Years an event date may have. Outside them a value is a mistake or hostile: Postgres cannot
+ * store year 0, and a window reaching far into the past or future would make a handler compute
+ * thousands of years of rollup buckets.
+ */
+export const EVENT_YEARS = Object.freeze({ first: 1970, last: 2199 });
+const EVENT_YEAR = /^(?:19[7-9]\d|2[01]\d\d)-/;
+
 export function dateTime(description: string) {
-  return z.iso
-    .datetime({
-      offset: true,
-      error: expected('an ISO 8601 date-time with a time zone, e.g. 2026-11-24T09:00:00Z'),
-    })
-    .meta({ description });
+  return (
+    z.iso
+      .datetime({
+        offset: true,
+        abort: true,
+        error: expected('an ISO 8601 date-time with a time zone, e.g. 2026-11-24T09:00:00Z'),
+      })
+      // A refinement, not a second pattern: the JSON Schema export keeps `format: date-time`.
+      .refine((value) => EVENT_YEAR.test(value), {
+        error: `expected a date-time in the years ${EVENT_YEARS.first} to ${EVENT_YEARS.last}`,
+      })
+      .meta({ description })
+  );
 }
 
 /** A short free-text value copied from a legacy `VARCHAR(n)` column. */

@@ -55,7 +55,7 @@ export const DEVICE_JOBS = [
     name: 'device.ownership_changed',
     queue: 'devices',
     description:
-      'A device_ownership row was assigned or revoked. The worker re-checks the ownership limits of the owner.',
+      'A device_ownership row was assigned or revoked. The worker re-checks the topologies that use the device (ownership is a fact of the topology policies).',
     schema: event({
       deviceId,
       ownershipId: rowId('device_ownership.id of the assignment that changed.'),

@@ -12,23 +12,41 @@ export const MAX_PROBLEMS = 8;
 /** A short JSON rendering of any value, with its full length when it had to be cut. */
 export function preview(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON would show NaN and Infinity as null, which is not what was sent.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text =
+      JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ??
+      String(value);
   } catch {
-    text = String(value);
+    // Nested too deeply for JSON.stringify, cycles, BigInt, a throwing toJSON.
+    if (typeof value === 'bigint') return `${value}n`;
+    if (Array.isArray(value)) return '[…] (a list nested too deeply to show)';
+    if (typeof value === 'object' && value !== null) return '{…} (an object nested too deeply to show)';
+    text = Object.prototype.toString.call(value);
   }
   if (text.length <= PREVIEW_CHARS) return text;
   const what = typeof value === 'string' ? `${value.length} characters` : `${text.length} characters as JSON`;
   return `${text.slice(0, PREVIEW_CHARS)}… (${what})`;
 }
 
-/** `previous.startTime`, `tags[2]`; the payload itself is `payload`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+const KEY_CHARS = 40;
+
+/** A key as it reads in a path: plain names as they are, anything else quoted, long ones cut. */
+function keySegment(key: string, first: boolean): string {
+  const cut = key.length <= KEY_CHARS ? key : `${key.slice(0, KEY_CHARS)}… (${key.length} characters)`;
+  if (PLAIN_KEY.test(key)) return first ? cut : `.${cut}`;
+  return `[${JSON.stringify(cut)}]`;
+}
+
+/** `previous.startTime`, `tags[2]`, `[""]`; the payload itself is `payload`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'payload';
   return path
     .map((segment, i) =>
-      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
+      typeof segment === 'number' ? `[${segment}]` : keySegment(String(segment), i === 0),
     )
     .join('');
 }

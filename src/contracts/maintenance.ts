@@ -21,7 +21,7 @@ export const MAINTENANCE_JOBS = [
     name: 'rules.changed',
     queue: 'maintenance',
     description:
-      'The policies in use changed (a worker loaded a new revision of RULES_DIR). The worker re-evaluates the bookings that are not over yet and re-checks the open topology reviews, one follow-up job each.',
+      'The policies in use changed (a worker loaded a new revision of RULES_DIR). The worker re-evaluates the bookings that have not started yet and re-checks the open topology reviews, one follow-up job each.',
     schema: event({
       revision,
       previousRevision: revision

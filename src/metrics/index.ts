@@ -11,6 +11,7 @@
 import type { Registry } from 'prom-client';
 import { createJobMetrics, type JobMetrics } from './jobs';
 import { createRegistry } from './registry';
+import { createRulesMetrics, type RulesMetrics } from './rules';
 
 export type { JobMetrics, JobOutcome, RetryReason } from './jobs';
 export { createRegistry, METRIC_PREFIX } from './registry';
@@ -19,8 +20,10 @@ export interface Metrics {
   readonly registry: Registry;
   /** The queue runtime's job counters and histograms. */
   readonly jobs: JobMetrics;
+  /** Decisions, rule results and the rule set in use (./rules.ts). */
+  readonly rules: RulesMetrics;
 }
 
 export function createMetrics(registry: Registry = createRegistry()): Metrics {
-  return { registry, jobs: createJobMetrics(registry) };
+  return { registry, jobs: createJobMetrics(registry), rules: createRulesMetrics(registry) };
 }

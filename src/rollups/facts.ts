@@ -95,6 +95,8 @@ export async function comingWeekShares(
     asOf?: Date;
     userIds?: readonly number[];
     assumeBookedIds?: readonly number[];
+    /** Statuses counted as booked (default: the rollup model's). */
+    bookedStatuses?: readonly string[];
   },
 ): Promise<ComingWeekShare[]> {
   if (options.deviceIds.length === 0) return [];
@@ -106,6 +108,7 @@ export async function comingWeekShares(
     to: new Date(asOf.getTime() + 7 * DAY_MS),
     asOf,
     assumeBookedIds: options.assumeBookedIds,
+    bookedStatuses: options.bookedStatuses,
   });
   return shares.map((s) => ({
     ...s,

@@ -22,8 +22,12 @@ export function parseInstant(value: string): Date {
     number,
   ];
   const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const check = new Date(utc);
+  if (y < 1) throw new Error(`${JSON.stringify(value)} is not a real date: there is no year 0`);
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(y, mo - 1, d);
+  check.setUTCHours(h, mi, s, ms);
+  const utc = check.getTime();
   if (
     check.getUTCFullYear() !== y ||
     check.getUTCMonth() !== mo - 1 ||

@@ -27,6 +27,11 @@ export interface UserShareQuery {
    * being decided (so a rule sees the share the user would hold if it were confirmed).
    */
   assumeBookedIds?: readonly number[];
+  /**
+   * Canonical statuses whose rows count as booked (default: the rollup model's, confirmed and
+   * completed). The rule facts about the coming week also count pending bookings.
+   */
+  bookedStatuses?: readonly string[];
 }
 
 export interface UserDeviceShare {
@@ -90,7 +95,12 @@ export async function userShares(db: Knex, query: UserShareQuery): Promise<UserD
   const { rows } = await db.raw<{
     rows: Array<Omit<UserDeviceShare, 'share_of_booked' | 'share_of_capacity'>>;
   }>(SHARES_SQL, [
-    ...paramsBindings({ asOf: query.asOf ?? new Date(), extraBookingIds: query.assumeBookedIds, ...MODEL }),
+    ...paramsBindings({
+      ...MODEL,
+      asOf: query.asOf ?? new Date(),
+      extraBookingIds: query.assumeBookedIds,
+      bookedStatuses: query.bookedStatuses ?? MODEL.bookedStatuses,
+    }),
     query.from.toISOString(),
     query.to.toISOString(),
     devices,

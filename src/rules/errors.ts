@@ -16,6 +16,35 @@ export interface RuleFileError {
   readonly at?: string;
 }
 
+/** Longest quoted value kept whole in a problem; longer ones are cut (a file may hold megabytes). */
+const QUOTED_CHARS = 80;
+/** Longest message, rule name or JSON path kept. */
+const FIELD_CHARS = 500;
+
+function clip(text: string): string {
+  const quoted = text.replace(
+    /"([^"]{81,})"/g,
+    (_all, inner: string) => `"${inner.slice(0, QUOTED_CHARS)}…" (${inner.length} characters)`,
+  );
+  return quoted.length <= FIELD_CHARS
+    ? quoted
+    : `${quoted.slice(0, FIELD_CHARS)}… (${quoted.length} characters)`;
+}
+
+/**
+ * The same problem with long values cut, so a hostile or broken file (megabyte strings,
+ * thousands of nested blocks) cannot flood `rules check`, the hot-reload log or a JSON report.
+ */
+export function boundRuleFileError(error: RuleFileError): RuleFileError {
+  const bounded: { -readonly [K in keyof RuleFileError]: RuleFileError[K] } = {
+    ...error,
+    message: clip(error.message),
+  };
+  if (error.rule !== undefined) bounded.rule = clip(error.rule);
+  if (error.at !== undefined) bounded.at = clip(error.at);
+  return bounded;
+}
+
 export function formatRuleFileError(error: RuleFileError): string {
   if (error.line !== undefined) return `${error.file}:${error.line}:${error.column ?? 1}: ${error.message}`;
   const where = [error.rule !== undefined ? `rule "${error.rule}"` : undefined, error.at]
@@ -34,6 +63,8 @@ export function jsonPath(base: string, segment: string | number): string {
 
 /** The closest candidate to a misspelt word, if one is close enough to be what was meant. */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  // No name is this long: skip the quadratic edit distance on a hostile megabyte string.
+  if (word.length > 100) return undefined;
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   const lower = word.toLowerCase();

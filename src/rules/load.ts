@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RuleFileError } from './errors';
+import { boundRuleFileError, type RuleFileError } from './errors';
 import { parseJson } from './json';
 import { type Policy, validatePolicy } from './policy';
 import { createSnapshot, type RuleSetSnapshot, revisionOf, type SourceFile } from './snapshot';
@@ -101,7 +101,7 @@ export function buildRuleSet(files: readonly SourceFile[], dir = ''): RuleSetLoa
     policies.push(checked.policy);
   }
   const revision = revisionOf(files);
-  if (errors.length > 0) return { ok: false, errors, revision };
+  if (errors.length > 0) return { ok: false, errors: errors.map(boundRuleFileError), revision };
   return { ok: true, snapshot: createSnapshot(policies, revision, dir) };
 }
 

@@ -13,7 +13,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { didYouMean, jsonPath, type RuleFileError } from './errors';
+import { boundRuleFileError, didYouMean, jsonPath, type RuleFileError } from './errors';
 import { type Decision, evaluate } from './evaluate';
 import { checkFacts, type FactsOf, POLICY_KINDS, type PolicyKind } from './facts/catalog';
 import { parseJson } from './json';
@@ -186,7 +186,7 @@ export async function loadRuleTests(
       });
     }
   }
-  return { cases, errors };
+  return { cases, errors: errors.map(boundRuleFileError) };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -31,6 +31,8 @@ export interface TopologyDeviceFacts {
   polatisName: string | null;
   /** Device type name, for messages. */
   deviceType: string | null;
+  /** `device_types.category` of its type (what `appliesTo: topology` policies count). */
+  category?: string | null;
   /** `linked_devices.is_schedulable`; null when the device has no type at all. */
   isSchedulable: boolean | null;
   /** `device_table.status`. */

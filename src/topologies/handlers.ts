@@ -1,38 +1,111 @@
 /**
  * The topology review's event handlers (docs/topologies.md):
- * - `topology.submitted|updated|recheck`: review the topology and record outcome and findings,
- *   in the event's transaction;
- * - `device.status_changed|maintenance_changed`: a device the reviews depend on changed, so every
- *   topology naming it (the `topology_devices` index) gets a `topology.recheck` after commit;
+ * - `topology.submitted|updated|recheck`: review the topology, with the `appliesTo: topology`
+ *   policies of the rule set in use, and record outcome and findings, in the event's
+ *   transaction;
+ * - `device.status_changed|maintenance_changed|ownership_changed`: a device the reviews depend on
+ *   changed, so every topology naming it (the `topology_devices` index) gets a
+ *   `topology.recheck` after commit;
  * - `booking.updated` of a booking that is now confirmed: the same rechecks for its device (a
- *   confirmed booking is what a review checks the requester's use of a device against).
+ *   confirmed booking is what a review checks the requester's use of a device against);
+ *   `booking.created` of a booking whose reservation is confirmed: the same for its devices;
+ * - `rules.changed`: a new revision of the policies is in use, so every open (unresolved)
+ *   review gets a `topology.recheck`.
+ *
+ * Fan-outs are deduplicated: one recheck per topology per triggering event, whatever the number
+ * of nodes placing the device, and the recheck's eventId is derived from the triggering event's
+ * and the topology's ids, so a redelivered trigger sends the same rechecks again, which
+ * `processed_events` then ignores.
  *
  * Reviews run against the time the job is processed, not the event's `occurredAt`: the review
  * reads current rows (bookings, maintenance, statuses), and `last_checked_at` (which keeps a slow,
  * older check from replacing a newer one) then orders checks by when they actually looked.
+ *
+ * The rule set comes from `deps.rules` (the worker's RuleSetStore) when the application has one;
+ * otherwise the module opens its own store on RULES_DIR at registration.
  */
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { AppDeps } from '../deps';
+import { createTopologyMetrics, type TopologyMetrics } from '../metrics/topologies';
 import type { HandlerContext, HandlerModule, HandlerRegistry } from '../queues/handlers';
+import type { RuleSetSnapshot } from '../rules/snapshot';
+import { RuleSetStore } from '../rules/store';
 import { reviewsUsingDevices } from './deviceIndex';
-import { reviewTopologyById } from './service';
+import { topologyPolicyFindings } from './policies';
+import { type PolicyFindingsSource, reviewTopologyById } from './service';
+import { TOPOLOGY_REVIEW_TABLE } from './store';
 
 const HANDLER = 'topologies';
+
+/** A rule set: a store (its current snapshot is read at each review) or a snapshot getter. */
+export type RulesSource = Pick<RuleSetStore, 'current'> | (() => RuleSetSnapshot);
 
 export interface TopologyHandlerOptions {
   /** The review's clock (tests pin it); the current time by default. */
   now?: () => Date;
+  /** The rule set in use; by default `deps.rules`, else RULES_DIR opened at registration. */
+  rules?: RulesSource;
+  /** Where reviews are counted; by default on `deps.metrics.registry` (none without deps). */
+  metrics?: TopologyMetrics;
+}
+
+/** The namespace of provdb-worker's derived event ids (the same as src/decisions' once merged). */
+const EVENT_ID_NAMESPACE = '6f1d7c52-3b8e-4a6f-9c0d-2e5b8a41f7d3';
+
+/** The RFC 9562 version 5 UUID of `name` in `namespace` (SHA-1 of both). */
+export function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The eventId of a fan-out job: the version 5 UUID of `<key>:<triggering eventId>`, so the same
+ * trigger always yields the same follow-ups.
+ */
+export function derivedEventId(parentEventId: string, key: string): string {
+  return uuidV5(`${key}:${parentEventId}`);
+}
+
+/** Runs `fn` once the (top-level) transaction has committed; never after a rollback. */
+function afterCommit(trx: Knex.Transaction, fn: () => void): void {
+  trx.executionPromise.then(fn, () => undefined);
+}
+
+function snapshotGetter(source: RulesSource): () => RuleSetSnapshot {
+  return typeof source === 'function' ? source : () => source.current();
 }
 
 const REVIEW_JOBS = ['topology.submitted', 'topology.updated', 'topology.recheck'] as const;
-const DEVICE_JOBS = ['device.status_changed', 'device.maintenance_changed'] as const;
+const DEVICE_JOBS = [
+  'device.status_changed',
+  'device.maintenance_changed',
+  // Ownership is a fact of the topology policies (topology.ownedByAnotherCount).
+  'device.ownership_changed',
+] as const;
 
-function registerReviews(registry: HandlerRegistry, now: () => Date): void {
+interface ReviewSetup {
+  now: () => Date;
+  policies: PolicyFindingsSource;
+  metrics: () => TopologyMetrics | undefined;
+}
+
+function registerReviews(registry: HandlerRegistry, setup: ReviewSetup): void {
   for (const job of REVIEW_JOBS) {
     registry.register(job, HANDLER, async ({ trx, payload, eventId }) => {
       const check = await reviewTopologyById(trx, payload.topologyId, {
-        now: now(),
+        now: setup.now(),
         trigger: { eventId, job },
+        policyFindings: setup.policies,
       });
+      const metrics = setup.metrics();
+      if (metrics && !check.recorded.stale) {
+        afterCommit(trx, () => metrics.reviewed(check.result.outcome, check.result.findings));
+      }
       return {
         outcome: check.result.outcome,
         reviewId: check.recorded.reviewId,
@@ -43,25 +116,39 @@ function registerReviews(registry: HandlerRegistry, now: () => Date): void {
   }
 }
 
+/** Sends, after commit, one `topology.recheck` per topology (ids distinct and ascending). */
+function recheckAll(
+  topologyIds: readonly number[],
+  eventId: string,
+  enqueueAfterCommit: HandlerContext['enqueueAfterCommit'],
+): { rechecks: number } {
+  for (const topologyId of topologyIds) {
+    enqueueAfterCommit('topology.recheck', {
+      topologyId,
+      eventId: derivedEventId(eventId, `topology.recheck:${topologyId}`),
+    });
+  }
+  return { rechecks: topologyIds.length };
+}
+
 /** Sends, after commit, one `topology.recheck` per topology that uses the device. */
 async function recheckTopologiesUsing(
   trx: Knex.Transaction,
   deviceId: number,
+  eventId: string,
   enqueueAfterCommit: HandlerContext['enqueueAfterCommit'],
 ): Promise<{ rechecks: number }> {
-  const topologyIds = await reviewsUsingDevices(trx, [deviceId]);
-  for (const topologyId of topologyIds) enqueueAfterCommit('topology.recheck', { topologyId });
-  return { rechecks: topologyIds.length };
+  return recheckAll(await reviewsUsingDevices(trx, [deviceId]), eventId, enqueueAfterCommit);
 }
 
 /**
- * One recheck per topology using the device. Each recheck gets a fresh eventId, so two device
+ * One recheck per topology using the device, however many of its nodes place it. Two device
  * events in a row review a topology twice (cheap, and the later check wins); a redelivered
- * device event re-sends the same recorded rechecks, which their eventIds make harmless.
+ * device event re-sends the same rechecks (same eventIds), which change nothing.
  */
 function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[number]): void {
-  registry.register(job, HANDLER, ({ trx, payload, enqueueAfterCommit }) =>
-    recheckTopologiesUsing(trx, payload.deviceId, enqueueAfterCommit),
+  registry.register(job, HANDLER, ({ trx, payload, eventId, enqueueAfterCommit }) =>
+    recheckTopologiesUsing(trx, payload.deviceId, eventId, enqueueAfterCommit),
   );
 }
 
@@ -70,12 +157,58 @@ function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[num
  * (a moved confirmed booking matters as much as a newly confirmed one).
  */
 function registerBookingFanOut(registry: HandlerRegistry): void {
-  registry.register('booking.updated', HANDLER, async ({ trx, payload, enqueueAfterCommit }) => {
+  registry.register('booking.updated', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
     const booking = (await trx('booking_table')
       .where({ booking_id: payload.bookingId, status_canonical: 'confirmed', is_collaborator: false })
       .first('device_id')) as { device_id: number | null } | undefined;
     if (!booking || booking.device_id === null) return { rechecks: 0 };
-    return recheckTopologiesUsing(trx, booking.device_id, enqueueAfterCommit);
+    return recheckTopologiesUsing(trx, booking.device_id, eventId, enqueueAfterCommit);
+  });
+}
+
+/**
+ * A booking created confirmed (by an administrator, or confirmed in the same transaction by the
+ * rules' handlers in enforce mode, which run first): the topologies using any device its
+ * reservation now holds confirmed are re-checked, each once.
+ */
+function registerBookingCreatedFanOut(registry: HandlerRegistry): void {
+  registry.register('booking.created', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
+    const { rows } = await trx.raw<{ rows: Array<{ device_id: number }> }>(
+      `SELECT DISTINCT r.device_id
+         FROM booking_table b
+         JOIN booking_table r ON r.grouped_booking_id = b.grouped_booking_id
+        WHERE b.booking_id = ? AND r.status_canonical = 'confirmed' AND r.is_collaborator = false
+          AND r.device_id IS NOT NULL
+        ORDER BY r.device_id`,
+      [payload.bookingId],
+    );
+    if (rows.length === 0) return { rechecks: 0 };
+    const topologyIds = await reviewsUsingDevices(
+      trx,
+      rows.map((r) => r.device_id),
+    );
+    return recheckAll(topologyIds, eventId, enqueueAfterCommit);
+  });
+}
+
+/**
+ * A new rule-set revision: every open review (not resolved by a person) is checked again with
+ * it. A `rules.changed` whose revision equals the previous one changes nothing.
+ */
+function registerRulesChanged(registry: HandlerRegistry): void {
+  registry.register('rules.changed', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
+    if (payload.previousRevision === payload.revision) return { rechecks: 0 };
+    const { rows } = await trx.raw<{ rows: Array<{ topology_id: number }> }>(
+      `SELECT r.topology_id FROM ${TOPOLOGY_REVIEW_TABLE} r
+         JOIN topology_table t ON t.id = r.topology_id
+        WHERE r.resolved_at IS NULL
+        ORDER BY r.topology_id`,
+    );
+    return recheckAll(
+      rows.map((r) => r.topology_id),
+      eventId,
+      enqueueAfterCommit,
+    );
   });
 }
 
@@ -83,10 +216,37 @@ export function createTopologyHandlers(options: TopologyHandlerOptions = {}): Ha
   const now = options.now ?? (() => new Date());
   return {
     name: HANDLER,
-    register(registry) {
-      registerReviews(registry, now);
+    register(registry, deps?: AppDeps & { rules?: RulesSource }) {
+      // Handlers are registered at once; the rule set and metrics they use are settled below.
+      let rules: (() => RuleSetSnapshot) | undefined;
+      let metrics = options.metrics;
+      const policies = topologyPolicyFindings({
+        rules: () => {
+          if (!rules) throw new Error('the topology handlers have no rule set yet');
+          return rules();
+        },
+        onSettingsProblem: (problems) =>
+          deps?.logger?.warn({ problems }, 'admin_settings rules values ignored (defaults used)'),
+      });
+      registerReviews(registry, { now, policies, metrics: () => metrics });
       for (const job of DEVICE_JOBS) registerFanOut(registry, job);
       registerBookingFanOut(registry);
+      registerBookingCreatedFanOut(registry);
+      registerRulesChanged(registry);
+
+      if (!metrics && deps?.metrics) metrics = createTopologyMetrics(deps.metrics.registry);
+      const source = options.rules ?? deps?.rules;
+      if (source) {
+        rules = snapshotGetter(source);
+        return;
+      }
+      if (!deps) {
+        throw new Error('topology handlers: no rule set (pass options.rules, or register with the app deps)');
+      }
+      return RuleSetStore.open({ dir: deps.config.rulesDir, logger: deps.logger }).then((store) => {
+        deps.onClose('topology rules', () => store.close());
+        rules = () => store.current();
+      });
     },
   };
 }

@@ -71,6 +71,7 @@ interface LinkedDeviceRow {
   inventory_name: string | null;
   device_type_id: number | null;
   device_type_name: string | null;
+  category: string | null;
   is_schedulable: boolean;
   scheduler_status: string | null;
   inventory_status: string | null;
@@ -111,7 +112,7 @@ export async function loadDevices(db: Knex, query: DeviceQuery): Promise<Topolog
   if (query.deviceIds.length === 0 && query.polatisNames.length === 0) return [];
   const { rows } = await db.raw<{ rows: LinkedDeviceRow[] }>(
     `SELECT device_id, polatis_name, device_name, inventory_name, device_type_id, device_type_name,
-            is_schedulable, scheduler_status, inventory_status, in_port, out_port, polatis_port_range,
+            category, is_schedulable, scheduler_status, inventory_status, in_port, out_port, polatis_port_range,
             maintenance_starts_at, maintenance_ends_at
        FROM linked_devices
       WHERE device_id = ANY(?::int[]) OR ${polatisNameKeySql('polatis_name')} = ANY(?::text[])
@@ -154,6 +155,7 @@ export async function loadDevices(db: Knex, query: DeviceQuery): Promise<Topolog
     name: row.device_name ?? row.inventory_name,
     polatisName: row.polatis_name,
     deviceType: row.device_type_name,
+    category: row.category,
     isSchedulable: row.device_type_id === null ? null : row.is_schedulable,
     schedulerStatus: row.scheduler_status,
     inventoryStatus: row.inventory_status,

@@ -27,7 +27,11 @@ const MAX_ID = 2147483647;
 
 /** What a policy hook sees: the same parsed topology and facts the review uses. */
 export interface PolicyContext {
+  /** The review's transaction, for what the policies need beyond the loaded facts. */
+  trx: Knex.Transaction;
   topologyId: number;
+  /** `topology_table.name`. */
+  name: string;
   requesterId: number;
   graph: ParsedTopology;
   facts: TopologyFacts;
@@ -61,6 +65,7 @@ export interface TopologyCheck {
 interface TopologyRow {
   id: number;
   user_id: number;
+  name: string | null;
   nodes: unknown;
   edges: unknown;
 }
@@ -78,7 +83,7 @@ export async function reviewTopologyById(
   const { now } = options;
   const row = (await trx('topology_table')
     .where({ id: topologyId })
-    .first('id', 'user_id', 'nodes', 'edges')) as TopologyRow | undefined;
+    .first('id', 'user_id', 'name', 'nodes', 'edges')) as TopologyRow | undefined;
   if (!row) throw new TopologyNotFoundError(topologyId);
 
   const graph = parseTopology({ nodes: row.nodes, edges: row.edges }, options.parse);
@@ -90,7 +95,15 @@ export async function reviewTopologyById(
   const source = options.policyFindings;
   const policyFindings =
     typeof source === 'function'
-      ? await source({ topologyId, requesterId: row.user_id, graph, facts, now })
+      ? await source({
+          trx,
+          topologyId,
+          name: row.name ?? '',
+          requesterId: row.user_id,
+          graph,
+          facts,
+          now,
+        })
       : source;
   const { trigger, parse: _parse, ...reviewOptions } = options;
   const result = reviewTopology(graph, facts, { ...reviewOptions, policyFindings });

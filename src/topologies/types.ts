@@ -68,10 +68,14 @@ export const REVIEW_KINDS = [
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 
 /**
- * Built-in kinds, or `policy:<rule name>` for findings of the admins' `appliesTo: topology`
- * policies (merged in through `ReviewOptions.policyFindings`).
+ * The kind of findings of the admins' `appliesTo: topology` policies (merged in through
+ * `ReviewOptions.policyFindings`); which policy and rule fired is in the finding's detail.
  */
-export type FindingKind = ParseKind | ReviewKind | `policy:${string}`;
+export const POLICY_KIND = 'policy';
+
+/** Every finding kind: a bounded set (metrics are labelled with it). */
+export const FINDING_KINDS = [...PARSE_KINDS, ...REVIEW_KINDS, POLICY_KIND] as const;
+export type FindingKind = ParseKind | ReviewKind | typeof POLICY_KIND;
 
 export interface TopologyFinding {
   kind: FindingKind;

@@ -289,7 +289,7 @@ describe('queue runtime (worker in this process, real Redis and Postgres)', () =
     const ready = await fetch(`${app.http.url}/readyz`);
     assert.equal(ready.status, 200);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
-    assert.deepEqual(Object.keys(body.checks).sort(), ['postgres', 'redis']);
+    assert.deepEqual(Object.keys(body.checks).sort(), ['postgres', 'redis', 'rules loaded']);
   });
 
   it('never logs the password of DATABASE_URL or REDIS_URL', async () => {

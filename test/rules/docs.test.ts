@@ -30,18 +30,23 @@ describe('docs/rules.md', () => {
 
   it('shows worked-example rules that are valid', () => {
     const examples = [...doc.matchAll(/```json\n(\{\n {2}"name": [\s\S]*?)\n```/g)]
-      .flatMap((m) => JSON.parse(`[${m[1]!}]`) as Array<{ conditions?: unknown }>)
+      .flatMap((m) => JSON.parse(`[${m[1]!}]`) as Array<{ name: string; conditions?: unknown }>)
       .filter((block) => block.conditions !== undefined);
-    assert.equal(examples.length, 2, 'the fragile and switch examples');
-    const [fragile, sw] = examples;
+    assert.deepEqual(
+      examples.map((e) => e.name),
+      ['amplifiers-for-users', 'amplifier-ceiling', 'fragile-long-booking', 'switch-needs-review'],
+      'the amplifier, fragile and switch examples',
+    );
+    const booking = examples.filter((e) => e.name === 'fragile-long-booking');
+    const topology = examples.filter((e) => e.name !== 'fragile-long-booking');
     const loaded = buildRuleSet([
       {
         name: 'a.json',
-        content: JSON.stringify({ policy: 'a', appliesTo: 'booking', description: 'x', rules: [fragile] }),
+        content: JSON.stringify({ policy: 'a', appliesTo: 'booking', description: 'x', rules: booking }),
       },
       {
         name: 'b.json',
-        content: JSON.stringify({ policy: 'b', appliesTo: 'topology', description: 'x', rules: [sw] }),
+        content: JSON.stringify({ policy: 'b', appliesTo: 'topology', description: 'x', rules: topology }),
       },
     ]);
     assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.errors));

@@ -25,6 +25,8 @@ const topology = (deviceCount: number): TopologyFacts => ({
     categoryCounts: {},
     deviceTypes: [],
     unschedulableCount: 0,
+    ownedByAnotherCount: 0,
+    ownedByAnotherIds: [],
   },
   requester: { id: 1, username: 'root', role: 'Admin', isAdmin: true, approvalLimits: null },
 });

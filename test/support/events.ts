@@ -5,8 +5,11 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { type EventInput, type JobName, parsePayload, queueOf } from '../../src/contracts';
 import type { AppDeps } from '../../src/deps';
+import { createMetrics, createRegistry } from '../../src/metrics';
 import { type HandlerModule, HandlerRegistry } from '../../src/queues/handlers';
 import { type ProcessResult, processEvent } from '../../src/queues/process-event';
+import { RuleSetStore } from '../../src/rules/store';
+import { SHIPPED_RULES_DIR } from './rules';
 
 const logger = pino({ level: 'silent' });
 
@@ -17,6 +20,25 @@ export function registryOf(...modules: HandlerModule[]): HandlerRegistry {
   const deps = { config: loadConfig({}) } as unknown as AppDeps;
   for (const m of modules) void m.register(registry, deps);
   return registry;
+}
+
+/**
+ * Registers modules that take what they need from the application's dependencies (the build's
+ * HANDLER_MODULES: the rules read `deps.rules` and `deps.metrics`), with the shipped rules and
+ * a private metrics registry. Close the returned store when done.
+ */
+export async function registryWithDeps(
+  ...modules: HandlerModule[]
+): Promise<{ handlers: HandlerRegistry; rules: RuleSetStore }> {
+  const rules = await RuleSetStore.open({ dir: SHIPPED_RULES_DIR, watch: false });
+  const deps = {
+    config: loadConfig({}),
+    rules,
+    metrics: createMetrics(createRegistry({ defaultMetrics: false })),
+  } as Partial<AppDeps>;
+  const handlers = new HandlerRegistry();
+  for (const m of modules) await m.register(handlers, deps as AppDeps);
+  return { handlers, rules };
 }
 
 export function deliver<N extends JobName>(

@@ -4,14 +4,17 @@ import { HANDLER_MODULES } from '../../src/handlers';
 import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
-import { deliver, registryOf } from '../support/events';
+import { deliver, registryOf, registryWithDeps } from '../support/events';
+import { snapshotOf } from '../support/rules';
 import { at, Lab, NOW, node } from './lab';
 
 describe('topologies/handlers: topology and device events', () => {
   let db: TestDatabase;
   let lab: Lab;
   let requester: number;
-  const handlers = registryOf(createTopologyHandlers({ now: () => NOW }));
+  // No policies: these tests are about the built-in checks and the fan-out (see policies.test.ts).
+  const noPolicies = snapshotOf();
+  const handlers = registryOf(createTopologyHandlers({ now: () => NOW, rules: () => noPolicies }));
 
   before(async () => {
     db = await migratedDatabase();
@@ -102,15 +105,17 @@ describe('topologies/handlers: topology and device events', () => {
     assert.deepEqual(result.followUps, []);
   });
 
-  it("runs the rollups and then the topology fan-out for a device event, with the build's modules", async () => {
+  it("runs the rules' and the rollups' handlers and then the topology fan-out for a device event, with the build's modules", async () => {
     const device = await lab.device();
     const id = await lab.topology(requester, [node('a', device.id)], []);
     await deliver(db.knex, handlers, 'topology.submitted', { topologyId: id });
-    const result = await deliver(db.knex, registryOf(...HANDLER_MODULES), 'device.maintenance_changed', {
+    const build = await registryWithDeps(...HANDLER_MODULES);
+    const result = await deliver(db.knex, build.handlers, 'device.maintenance_changed', {
       deviceId: device.id,
       previous: { startsAt: null, endsAt: null },
-    });
+    }).finally(() => build.rules.close());
     assert.deepEqual(Object.keys(result.outcome === 'completed' ? result.results : {}), [
+      'rules',
       'rollups',
       'topologies',
     ]);
@@ -140,6 +145,45 @@ describe('topologies/handlers: topology and device events', () => {
     assert.deepEqual(
       confirmed.followUps.map((f) => [f.name, f.payload.topologyId]),
       [['topology.recheck', id]],
+    );
+  });
+
+  it('rechecks, once each, the topologies using the devices of a reservation created confirmed; nothing for a pending one', async () => {
+    const a = await lab.device();
+    const b = await lab.device();
+    const both = await lab.topology(requester, [node('a', a.id), node('b', b.id)], []);
+    const onlyB = await lab.topology(requester, [node('b', b.id)], []);
+    for (const topologyId of [both, onlyB]) {
+      await deliver(db.knex, handlers, 'topology.submitted', { topologyId });
+    }
+    const other = await lab.user('other');
+    const pending = await lab.booking({
+      deviceId: a.id,
+      userId: other,
+      from: at(50),
+      to: at(52),
+      status: 'pending',
+    });
+    assert.deepEqual(
+      (await deliver(db.knex, handlers, 'booking.created', { bookingId: pending })).followUps,
+      [],
+    );
+
+    const group = `grp-created-${a.id}`;
+    const first = await lab.booking({ deviceId: a.id, userId: other, from: at(60), to: at(62), group });
+    await lab.booking({ deviceId: b.id, userId: other, from: at(60), to: at(62), group });
+    const created = await deliver(db.knex, handlers, 'booking.created', { bookingId: first });
+    assert.deepEqual(
+      created.followUps.map((f) => [f.name, f.payload.topologyId]),
+      [
+        ['topology.recheck', both],
+        ['topology.recheck', onlyB],
+      ],
+    );
+    // A booking that does not exist (yet) sends nothing; the rollups' handler retries such events.
+    assert.deepEqual(
+      (await deliver(db.knex, handlers, 'booking.created', { bookingId: 987_654 })).followUps,
+      [],
     );
   });
 });

@@ -85,7 +85,7 @@ describe('topologies/review', () => {
 
     it('merges policy findings: they decide the outcome like any other', () => {
       const policy = {
-        kind: 'policy:max-devices' as const,
+        kind: 'policy' as const,
         severity: 'warning' as const,
         message: 'topology uses 2 devices; more than 1 needs an admin',
         detail: { limit: 1 },

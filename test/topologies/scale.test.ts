@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { reviewTopologyById, type TopologyCheck } from '../../src/topologies/service';
+import { loadRuleSet } from '../../src/rules/load';
+import { topologyPolicyFindings } from '../../src/topologies/policies';
+import { type ReviewByIdOptions, reviewTopologyById, type TopologyCheck } from '../../src/topologies/service';
 import { migratedDatabase, type TestDatabase } from '../support/db';
+import { SHIPPED_RULES_DIR } from '../support/rules';
 import { NOW } from './lab';
 import { buildWorld, type World } from './world';
 
@@ -22,7 +25,12 @@ describe('topologies/service: a 10,000-node topology from the database', functio
     await db?.drop();
   });
 
-  async function timedCheck(world: World, label: string): Promise<{ check: TopologyCheck; queries: number }> {
+  async function timedCheck(
+    world: World,
+    label: string,
+    options: Partial<ReviewByIdOptions> = {},
+    extraQueries = 0,
+  ): Promise<{ check: TopologyCheck; queries: number }> {
     let queries = 0;
     const listener = () => {
       queries += 1;
@@ -32,7 +40,9 @@ describe('topologies/service: a 10,000-node topology from the database', functio
     const started = process.hrtime.bigint();
     let check: TopologyCheck;
     try {
-      check = await db.knex.transaction((trx) => reviewTopologyById(trx, world.topologyId, { now: NOW }));
+      check = await db.knex.transaction((trx) =>
+        reviewTopologyById(trx, world.topologyId, { now: NOW, ...options }),
+      );
     } finally {
       db.knex.off('query', listener);
     }
@@ -46,7 +56,7 @@ describe('topologies/service: a 10,000-node topology from the database', functio
     // Generous: the machine is shared; the point is seconds, not minutes, and no per-device query.
     assert.ok(wallMs < 20_000, `${wallMs} ms`);
     // BEGIN, the row, the loader's 6, the store's 5-6 (+1 per 500 findings), the index's 2, COMMIT.
-    assert.ok(queries <= 20, `${queries} queries`);
+    assert.ok(queries <= 20 + extraQueries, `${queries} queries`);
     const [row] = await db
       .knex('topology_devices')
       .where({ topology_id: world.topologyId })
@@ -70,5 +80,17 @@ describe('topologies/service: a 10,000-node topology from the database', functio
     const { check } = await timedCheck(clean, 'clean');
     assert.equal(check.result.outcome, 'approved', check.result.notes);
     assert.deepEqual(check.result.counts, { error: 0, warning: 0, info: 0 });
+  });
+
+  it('reviews a clean one with the shipped topology policies: four more queries, whatever the size', async () => {
+    const loaded = await loadRuleSet(SHIPPED_RULES_DIR);
+    assert.ok(loaded.ok);
+    const snapshot = loaded.snapshot;
+    const policyFindings = topologyPolicyFindings({ rules: () => snapshot });
+    // The author (user, roles, settings) and the devices' owners.
+    const { check } = await timedCheck(clean, 'clean, with policies', { policyFindings }, 4);
+    assert.equal(check.result.outcome, 'conflicts');
+    const codes = check.result.findings.filter((f) => f.kind === 'policy').map((f) => f.detail.code);
+    assert.ok(codes.includes('TOPOLOGY_TOO_LARGE'), codes.join(', '));
   });
 });

@@ -388,7 +388,7 @@ describe('topologies/service: reviews from real rows', () => {
         seen = [...facts.devices.keys()];
         return [
           {
-            kind: 'policy:device-limit',
+            kind: 'policy',
             severity: 'warning',
             message: `topology uses ${facts.devices.size} devices; approval needed`,
             detail: { devices: facts.devices.size },
@@ -400,10 +400,10 @@ describe('topologies/service: reviews from real rows', () => {
     assert.equal((await lab.review(id)).status, 'needs_approval');
     await lab.check(id, {
       now: at(1),
-      policyFindings: [{ kind: 'policy:owner', severity: 'error', message: 'not yours', detail: {} }],
+      policyFindings: [{ kind: 'policy', severity: 'error', message: 'not yours', detail: {} }],
     });
     assert.equal((await lab.review(id)).status, 'conflicts');
-    assert.deepEqual(await lab.kinds(id), ['policy:owner:error']);
+    assert.deepEqual(await lab.kinds(id), ['policy:error']);
   });
 
   it('keeps a person’s resolution on a re-check, recording the new findings and count', async () => {

@@ -295,7 +295,7 @@ describe('topologies/store', () => {
         now: T0,
         policyFindings: [
           {
-            kind: 'policy:odd',
+            kind: 'policy',
             severity: 'warning',
             message: 'policy \u0000 message',
             detail: JSON.parse(
@@ -312,7 +312,7 @@ describe('topologies/store', () => {
     for (const row of rows) {
       assert.ok(row.message.length > 10 && !row.message.includes('\u0000'), row.message);
     }
-    const policy = rows.find((r) => r.kind === 'policy:odd');
+    const policy = rows.find((r) => r.kind === 'policy');
     assert.equal(policy.message, 'policy \ufffd message');
     assert.deepEqual(Object.keys(policy.detail).sort(), ['__proto__', 'deep', 's']);
     assert.deepEqual(Object.getOwnPropertyDescriptor(policy.detail, '__proto__')?.value, { polluted: true });

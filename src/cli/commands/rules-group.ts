@@ -1,5 +1,5 @@
 /**
- * The `rules` command group: `rules check`, `rules test` (and later `rules replay`) each live in
+ * The `rules` command group: `rules check`, `rules test` and `rules replay` each live in
  * their own file and attach themselves to the one `rules` command.
  */
 import type { Command } from 'commander';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { createApp } from '../../app';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../../contracts';
+import { RuleSetInvalidError } from '../../rules/store';
 import { runUntilSignal } from '../../run';
-import { action, UsageError } from '../context';
+import { action, EXIT, UsageError } from '../context';
 
 /** `--queues a,b` -> queue names; every name must be a known queue. */
 export function parseQueues(value: string | undefined): QueueName[] {
@@ -24,13 +25,21 @@ export function register(program: Command): void {
   program
     .command('start')
     .description(
-      'run the workers: consume the queues with WORKER_CONCURRENCY jobs at once per queue, serve /metrics, /healthz and /readyz',
+      'run the workers: consume the queues with WORKER_CONCURRENCY jobs at once per queue, serve /metrics, /healthz and /readyz; exits 2 when the rules in RULES_DIR are invalid (SIGHUP reloads them)',
     )
     .option('--queues <names>', `comma-separated queues to consume (default: ${QUEUE_NAMES.join(',')})`)
     .action(
       action(async (ctx, opts: { queues?: string }) => {
         const queues = parseQueues(opts.queues);
-        const app = await createApp(ctx.config);
+        let app: Awaited<ReturnType<typeof createApp>>;
+        try {
+          app = await createApp(ctx.config);
+        } catch (error) {
+          // Every problem of every file, as `rules check` prints them; nothing was started.
+          if (!(error instanceof RuleSetInvalidError)) throw error;
+          process.stderr.write(`provdb-worker: cannot start: ${error.message}\n`);
+          return EXIT.badInput;
+        }
         return runUntilSignal(app, { queues });
       }),
     );

@@ -1,6 +1,7 @@
 /**
  * The Objection models of the legacy tables, one file per table (table-name constant, row type,
- * model). Query them with an explicit knex or transaction: `Booking.query(trx)`.
+ * model), and `booking_decisions`, which the worker owns. Query them with an explicit knex or
+ * transaction: `Booking.query(trx)`.
  */
 import { AdminAuditLog } from './admin-audit-log';
 import { AdminInvitation } from './admin-invitation';
@@ -30,6 +31,7 @@ export * from './admin-role';
 export * from './admin-setting';
 export * from './base';
 export * from './booking';
+export * from './booking-decision';
 export * from './booking-favorite';
 export * from './device';
 export * from './device-health-snapshot';

@@ -161,7 +161,7 @@ export const maintenanceFact = z.strictObject({
   windowEndsAt: field(timestamp().nullable(), "End of the device's maintenance window, if any.", null),
   scheduledCount: field(
     z.int(),
-    'Scheduled maintenance records (status "scheduled") of the linked inventory device dated inside the booking window.',
+    'Scheduled maintenance records (status "scheduled") of the linked inventory device whose day (24 hours from the scheduled date) overlaps the booking window.',
     0,
   ),
   scheduledRecordIds: field(z.array(z.int()), 'Their maintenance record ids.', []),

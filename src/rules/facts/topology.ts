@@ -1,7 +1,8 @@
 /**
  * Facts about a topology (topology_table: nodes and edges a user drew) for `appliesTo:
- * topology` policies. Nodes are matched to scheduler devices by the topology handler; the
- * counts below are what policies limit.
+ * topology` policies. Nodes are matched to scheduler devices by the topology review (by
+ * data.deviceId or polatis name, as in docs/topologies.md); the counts below are what policies
+ * limit. Built by src/topologies/policies.ts.
  */
 import { z } from 'zod';
 import { field } from './shape';
@@ -26,4 +27,10 @@ export const topologyFact = z.strictObject({
   }),
   deviceTypes: field(z.array(z.string()), 'Distinct device type names, sorted.', ['EDFA', 'OTDR', 'QSFP28']),
   unschedulableCount: field(z.int(), 'Devices whose type may not be booked (is_schedulable false).', 0),
+  ownedByAnotherCount: field(
+    z.int(),
+    'Devices that have owners (device_ownership rows not revoked), none of them the author.',
+    1,
+  ),
+  ownedByAnotherIds: field(z.array(z.int()), 'Those devices, ascending.', [18]),
 });

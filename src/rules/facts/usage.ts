@@ -43,10 +43,6 @@ export function hoursBetween(start: Date, end: Date): number {
   return (end.getTime() - start.getTime()) / HOUR_MS;
 }
 
-function overlapMs(a0: number, a1: number, b0: number, b1: number): number {
-  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
-}
-
 /**
  * What the requester holds if the request is accepted. `rows` are the requester's booking rows
  * (any status, owner and collaborator rows); rows of the request's own reservation are ignored
@@ -89,6 +85,11 @@ export function summarizeUsage(input: {
  * window, not one fixed window, means booking later slots first cannot dodge the limit. The sum
  * is piecewise linear in the window's position, so its maximum is at a window that starts or
  * ends at an interval boundary.
+ *
+ * The booked time of the window [t, t + windowMs) is the sum over intervals of
+ * clip(end) - clip(start), clip(x) = min(max(x, t), t + windowMs); with the starts and the ends
+ * sorted and their prefix sums, each candidate window costs two binary searches, so the whole is
+ * O(n log n) (replay evaluates users with many bookings).
  */
 export function maxInAnyWindow(
   intervals: readonly BookingWindow[],
@@ -96,20 +97,68 @@ export function maxInAnyWindow(
   from: number,
   to: number,
 ): number {
-  const spans = intervals
-    .map((w) => [w.startsAt.getTime(), w.endsAt.getTime()] as const)
-    .filter(([s, e]) => e > s);
-  const starts = new Set<number>();
-  for (const [s, e] of spans) for (const p of [s, e]) starts.add(p).add(p - windowMs);
+  // Relative to `from`, so the prefix sums stay far below 2^53 whatever the number of intervals.
+  const base = from;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const w of intervals) {
+    const s = w.startsAt.getTime() - base;
+    const e = w.endsAt.getTime() - base;
+    if (e > s) {
+      starts.push(s);
+      ends.push(e);
+    }
+  }
+  if (starts.length === 0) return 0;
+  const sortedStarts = sortedWithPrefix(starts);
+  const sortedEnds = sortedWithPrefix(ends);
   let best = 0;
-  for (const start of starts) {
+  const consider = (start: number) => {
     const end = start + windowMs;
-    if (end <= from || start >= to) continue;
-    let total = 0;
-    for (const [s, e] of spans) total += overlapMs(s, e, start, end);
-    best = Math.max(best, total);
+    if (end <= 0 || start >= to - base) return;
+    const total = sumClipped(sortedEnds, start, end) - sumClipped(sortedStarts, start, end);
+    if (total > best) best = total;
+  };
+  for (let i = 0; i < starts.length; i += 1) {
+    for (const p of [starts[i]!, ends[i]!]) {
+      consider(p);
+      consider(p - windowMs);
+    }
   }
   return best;
+}
+
+interface SortedPrefix {
+  readonly values: Float64Array;
+  /** prefix[i] = sum of values[0..i). */
+  readonly prefix: Float64Array;
+}
+
+function sortedWithPrefix(values: readonly number[]): SortedPrefix {
+  const sorted = Float64Array.from(values).sort();
+  const prefix = new Float64Array(sorted.length + 1);
+  for (let i = 0; i < sorted.length; i += 1) prefix[i + 1] = prefix[i]! + sorted[i]!;
+  return { values: sorted, prefix };
+}
+
+/** Index of the first value >= x (values sorted ascending). */
+function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Sum of min(max(v, lo), hi) over the values. */
+function sumClipped({ values, prefix }: SortedPrefix, lo: number, hi: number): number {
+  const below = lowerBound(values, lo);
+  const within = lowerBound(values, hi);
+  const n = values.length;
+  return below * lo + (prefix[within]! - prefix[below]!) + (n - within) * hi;
 }
 
 /** The most distinct devices held at one moment of [from, to). */

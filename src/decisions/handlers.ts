@@ -1,0 +1,231 @@
+/**
+ * The rules' event handlers (module `rules`, FIRST in src/handlers.ts, so that the handlers after
+ * it, rollups and topology rechecks, see the status enforcement gave the booking in the same
+ * transaction). See docs/rules.md, "Decisions", and docs/runtime.md for the job table.
+ *
+ * - `booking.created` / `booking.updated`: decide the booking's reservation. A created booking
+ *   that is not visible yet is `RowNotFoundError` (retried, like the rollups); an updated one that
+ *   is gone (deleted meanwhile) is skipped and the skip recorded: a later cancel event follows.
+ * - `booking.cancelled`: decides nothing about the cancelled booking; pending and
+ *   pending-approval reservations of the same device meeting its previous window (widened by
+ *   the turnaround time) may have been blocked by it, and each gets a `booking.reevaluate`.
+ * - `booking.reevaluate` (maintenance queue): decide the reservation again, unless it has
+ *   started, or is cancelled, rejected or gone (the skip is recorded in the event's results).
+ *   When enforcement moved a status, the owner rows' utilization rollups are recomputed in the
+ *   same transaction (booking events have the rollups' own handler for that).
+ * - `device.status_changed`: every live upcoming reservation of the device is re-evaluated;
+ *   `device.maintenance_changed`: those meeting the previous or the new maintenance window.
+ * - `rules.changed`: every live upcoming reservation is re-evaluated.
+ *
+ * "Live upcoming" (./affected.ts): a row pending, pending approval or confirmed that has not
+ * started. A reservation under way is not decided again: the only news would be that it starts
+ * in the past.
+ *
+ * Fan-outs send one `booking.reevaluate` per reservation per event, with an eventId derived from
+ * the source event and the reservation (./event-ids.ts): a redelivered source event sends the
+ * same jobs, which run once.
+ */
+import type { Knex } from 'knex';
+import { ADMIN_SETTING_TABLE, BOOKING_TABLE, DEVICE_TABLE } from '../db/models';
+import { RowNotFoundError } from '../errors';
+import type { RulesMetrics } from '../metrics/rules';
+import type { HandlerContext, HandlerModule, HandlerRegistry, HandlerResult } from '../queues/handlers';
+import { recomputeForBookingEvent } from '../rollups/incremental';
+import { parseRuleSettings, SETTING_KEYS } from '../rules/facts/settings';
+import type { RuleSetSnapshot } from '../rules/snapshot';
+import {
+  isUpcoming,
+  reservationsBlockedBy,
+  reservationsOfDevice,
+  upcomingReservations,
+  type Window,
+} from './affected';
+import { type DecideResult, decideReservation } from './decide';
+import { reevaluationEventId } from './event-ids';
+
+const HANDLER = 'rules';
+
+/** What the helpers below need of a handler's context (whatever the job). */
+type EventContext = Pick<HandlerContext, 'trx' | 'eventId' | 'jobName' | 'logger' | 'enqueueAfterCommit'>;
+
+type Cause = 'device.status_changed' | 'device.maintenance_changed' | 'rules.changed' | 'booking.cancelled';
+
+export interface BookingRuleHandlerOptions {
+  /** The decision clock (tests pin it); the current time by default. */
+  readonly now?: () => Date;
+  /** The rule set in use; deps.rules by default. */
+  readonly rules?: { current(): RuleSetSnapshot };
+  /** Where committed decisions are counted; deps.metrics.rules by default. */
+  readonly metrics?: RulesMetrics;
+}
+
+/** Runs `fn` once the transaction has committed (never if it rolls back). */
+function afterCommit(trx: Knex.Transaction, fn: () => void): void {
+  trx.executionPromise.then(fn, () => undefined);
+}
+
+function summary(result: DecideResult): HandlerResult {
+  if (!result.decided) return { groupedBookingId: result.groupedBookingId, skipped: result.skipped };
+  return {
+    groupedBookingId: result.groupedBookingId,
+    outcome: result.outcome,
+    revision: result.revision,
+    mode: result.mode,
+    decisions: result.decisions.length,
+    statusChanged: result.statusChanged,
+    ...(result.conflict ? { conflict: true } : {}),
+  };
+}
+
+async function groupOfBooking(trx: Knex.Transaction, bookingId: number): Promise<string | undefined> {
+  const row = (await trx(BOOKING_TABLE).where({ booking_id: bookingId }).first('grouped_booking_id')) as
+    | { grouped_booking_id: string }
+    | undefined;
+  return row?.grouped_booking_id;
+}
+
+function fanOut(ctx: EventContext, groups: readonly string[], cause: Cause): HandlerResult {
+  for (const groupedBookingId of groups) {
+    ctx.enqueueAfterCommit('booking.reevaluate', {
+      eventId: reevaluationEventId(ctx.eventId, groupedBookingId),
+      groupedBookingId,
+      cause,
+    });
+  }
+  return { reevaluations: groups.length };
+}
+
+/** The largest turnaround time of any device type (admin_settings rules.turnaroundMinutes). */
+async function maxTurnaroundMinutes(trx: Knex.Transaction): Promise<number> {
+  const row = (await trx(ADMIN_SETTING_TABLE)
+    .where({ key: SETTING_KEYS.turnaroundMinutes })
+    .first('value')) as { value: unknown } | undefined;
+  if (!row) return 0;
+  const { settings } = parseRuleSettings([{ key: SETTING_KEYS.turnaroundMinutes, value: row.value }]);
+  return Math.max(0, ...Object.values(settings.turnaroundMinutes));
+}
+
+async function maintenanceWindows(
+  trx: Knex.Transaction,
+  deviceId: number,
+  previous: { startsAt: string | null; endsAt: string | null },
+): Promise<Window[]> {
+  const windows: Window[] = [];
+  if (previous.startsAt) {
+    windows.push({
+      startsAt: new Date(previous.startsAt),
+      endsAt: previous.endsAt ? new Date(previous.endsAt) : null,
+    });
+  }
+  const device = (await trx(DEVICE_TABLE)
+    .where({ id: deviceId })
+    .first('maintenance_starts_at', 'maintenance_ends_at')) as
+    | { maintenance_starts_at: Date | null; maintenance_ends_at: Date | null }
+    | undefined;
+  if (device?.maintenance_starts_at) {
+    windows.push({ startsAt: device.maintenance_starts_at, endsAt: device.maintenance_ends_at });
+  }
+  return windows;
+}
+
+export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {}): HandlerModule {
+  const now = options.now ?? (() => new Date());
+  return {
+    name: HANDLER,
+    register(registry: HandlerRegistry, deps) {
+      const rules = options.rules ?? deps.rules;
+      const metrics = options.metrics ?? deps.metrics.rules;
+
+      const decide = async (
+        ctx: EventContext,
+        groupedBookingId: string,
+        options: { recomputeRollups?: boolean } = {},
+      ): Promise<HandlerResult> => {
+        const result = await decideReservation(ctx.trx, groupedBookingId, {
+          snapshot: rules.current(),
+          now: now(),
+          eventId: ctx.eventId,
+          trigger: ctx.jobName,
+          logger: ctx.logger,
+        });
+        if (result.decided) {
+          const { outcome, decisions, evaluations } = result;
+          afterCommit(ctx.trx, () => metrics.countDecision(outcome, decisions.length, evaluations));
+          const log = result.statusChanged > 0 || result.conflict ? 'info' : 'debug';
+          ctx.logger[log](
+            {
+              groupedBookingId,
+              outcome,
+              revision: result.revision,
+              mode: result.mode,
+              codes: result.reasons.map((r) => r.code),
+              statusChanged: result.statusChanged,
+            },
+            `reservation ${groupedBookingId} decided: ${outcome} (rules ${result.revision}, ${result.mode})`,
+          );
+          if (options.recomputeRollups && result.statusChanged > 0) {
+            // Booked time counts confirmed bookings: a status moved outside a booking event has no
+            // rollups handler after this one, so the buckets of the owner rows are recomputed here.
+            let buckets = 0;
+            for (const d of decisions)
+              buckets += (await recomputeForBookingEvent(ctx.trx, d.bookingId, null)).buckets;
+            return { ...summary(result), rollupBuckets: buckets };
+          }
+        }
+        return summary(result);
+      };
+
+      registry.register('booking.created', HANDLER, async (ctx) => {
+        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
+        // The scheduler may enqueue before its own insert is visible: retried with backoff.
+        if (group === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
+        return decide(ctx, group);
+      });
+      registry.register('booking.updated', HANDLER, async (ctx) => {
+        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
+        if (group === undefined) return { bookingId: ctx.payload.bookingId, skipped: 'booking_not_found' };
+        return decide(ctx, group);
+      });
+      registry.register('booking.cancelled', HANDLER, async (ctx) => {
+        const { bookingId, previous } = ctx.payload;
+        const group = (await groupOfBooking(ctx.trx, bookingId)) ?? null;
+        const blocked = await reservationsBlockedBy(
+          ctx.trx,
+          {
+            deviceId: previous.deviceId,
+            startsAt: new Date(previous.startTime),
+            endsAt: new Date(previous.endTime),
+            groupedBookingId: group,
+          },
+          now(),
+          await maxTurnaroundMinutes(ctx.trx),
+        );
+        return fanOut(ctx, blocked, 'booking.cancelled');
+      });
+      registry.register('booking.reevaluate', HANDLER, async (ctx) => {
+        const { groupedBookingId } = ctx.payload;
+        if (!(await isUpcoming(ctx.trx, groupedBookingId, now()))) {
+          return { groupedBookingId, skipped: 'started_or_not_live' };
+        }
+        return decide(ctx, groupedBookingId, { recomputeRollups: true });
+      });
+      registry.register('device.status_changed', HANDLER, async (ctx) =>
+        fanOut(
+          ctx,
+          await reservationsOfDevice(ctx.trx, ctx.payload.deviceId, now()),
+          'device.status_changed',
+        ),
+      );
+      registry.register('device.maintenance_changed', HANDLER, async (ctx) => {
+        const windows = await maintenanceWindows(ctx.trx, ctx.payload.deviceId, ctx.payload.previous);
+        const groups = await reservationsOfDevice(ctx.trx, ctx.payload.deviceId, now(), windows);
+        return fanOut(ctx, groups, 'device.maintenance_changed');
+      });
+      registry.register('rules.changed', HANDLER, async (ctx) =>
+        fanOut(ctx, await upcomingReservations(ctx.trx, now()), 'rules.changed'),
+      );
+    },
+  };
+}
+
+export const bookingRuleHandlers: HandlerModule = createBookingRuleHandlers();

@@ -1,0 +1,87 @@
+/**
+ * Reading a reservation's rows (every row sharing a grouped_booking_id: the owner's row per
+ * device and the collaborator rows) and the confirmed bookings that block it.
+ */
+import type { Knex } from 'knex';
+import { BOOKING_TABLE } from '../db/models';
+
+export interface ReservationRow {
+  readonly bookingId: number;
+  readonly deviceId: number;
+  readonly isCollaborator: boolean;
+  /** booking_table.status as the scheduler wrote it. */
+  readonly status: string | null;
+  /** The canonical status (status_canonical); null when the legacy value is unrecognised. */
+  readonly canonical: string | null;
+}
+
+export async function reservationRows(
+  db: Knex | Knex.Transaction,
+  groupedBookingId: string,
+): Promise<ReservationRow[]> {
+  const rows = (await db(BOOKING_TABLE)
+    .where({ grouped_booking_id: groupedBookingId })
+    .orderBy('booking_id')
+    .select('booking_id', 'device_id', 'is_collaborator', 'status', 'status_canonical')) as Array<{
+    booking_id: number;
+    device_id: number;
+    is_collaborator: boolean;
+    status: string | null;
+    status_canonical: string | null;
+  }>;
+  return rows.map((r) => ({
+    bookingId: r.booking_id,
+    deviceId: r.device_id,
+    isCollaborator: r.is_collaborator,
+    status: r.status,
+    canonical: r.status_canonical,
+  }));
+}
+
+/** booking_id -> status, for the rows of a reservation. */
+export async function statusesOf(
+  db: Knex | Knex.Transaction,
+  groupedBookingId: string,
+): Promise<Map<number, string | null>> {
+  const rows = (await db(BOOKING_TABLE)
+    .where({ grouped_booking_id: groupedBookingId })
+    .select('booking_id', 'status')) as Array<{ booking_id: number; status: string | null }>;
+  return new Map(rows.map((r) => [r.booking_id, r.status]));
+}
+
+export interface BlockingBooking {
+  readonly bookingId: number;
+  readonly deviceId: number;
+  readonly startsAt: string;
+  readonly endsAt: string;
+}
+
+/**
+ * Confirmed owner rows of other reservations that overlap one of the reservation's owner rows
+ * on the same device: what the `booking_table_no_confirmed_overlap` constraint compares.
+ */
+export async function blockingBookings(
+  db: Knex | Knex.Transaction,
+  groupedBookingId: string,
+): Promise<BlockingBooking[]> {
+  const { rows } = await db.raw<{
+    rows: Array<{ booking_id: number; device_id: number; start_time: Date; end_time: Date }>;
+  }>(
+    `SELECT DISTINCT o.booking_id, o.device_id, o.start_time, o.end_time
+       FROM ${BOOKING_TABLE} b
+       JOIN ${BOOKING_TABLE} o
+         ON o.device_id = b.device_id
+        AND o.grouped_booking_id <> b.grouped_booking_id
+        AND o.status_canonical = 'confirmed' AND NOT o.is_collaborator
+        AND o.start_time < b.end_time AND b.start_time < o.end_time
+      WHERE b.grouped_booking_id = ? AND NOT b.is_collaborator
+      ORDER BY o.booking_id`,
+    [groupedBookingId],
+  );
+  return rows.map((r) => ({
+    bookingId: r.booking_id,
+    deviceId: r.device_id,
+    startsAt: r.start_time.toISOString(),
+    endsAt: r.end_time.toISOString(),
+  }));
+}
