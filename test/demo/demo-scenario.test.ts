@@ -203,8 +203,69 @@ describe('provdb-worker demo: the event stream', function () {
     }
   });
 
-  it('records no decision this build cannot make, and says so', () => {
-    assert.match(out, /^Booking decisions: none recorded \(this build has no booking_decisions table\)$/m);
+  it('decides each request as the shipped rules say, and prints the decisions the workers wrote', async () => {
+    // Each step's "decided:" line names the booking and the outcome read back after the step.
+    const decided = [...out.matchAll(/decided: booking (\d+) (\w+)$/gm)].map((m) => [Number(m[1]), m[2]]);
+    assert.deepEqual(
+      decided.map(([, outcome]) => outcome),
+      ['allow', 'allow', 'deny', 'require_approval', 'require_approval', 'deny', 'allow', 'deny', 'deny'],
+      out,
+    );
+    const latest = new Map(
+      (
+        (await db('booking_decisions')
+          .distinctOn('booking_id')
+          .orderBy([{ column: 'booking_id' }, { column: 'id', order: 'desc' }])
+          .select('booking_id', 'outcome', 'reasons', 'trigger')) as Array<{
+          booking_id: number;
+          outcome: string;
+          reasons: Array<{ message: string; code: string }>;
+          trigger: string;
+        }>
+      ).map((r) => [r.booking_id, r]),
+    );
+    for (const [bookingId, outcome] of decided)
+      assert.equal(latest.get(bookingId as number)?.outcome, outcome);
+    const reasons = (i: number) => latest.get(decided[i]?.[0] as number)?.reasons.map((r) => r.message) ?? [];
+    // The conflict is denied with the next free window; the 96 h request for the lab's maximum.
+    assert.match(
+      reasons(2).join('\n'),
+      /already booked in this window by confirmed booking\(s\) \d+\. Next free window/,
+    );
+    assert.match(reasons(4).join('\n'), /12 hours on 1 device\(s\) is beyond what \w+ may approve/);
+    assert.match(reasons(5).join('\n'), /96 hours is longer than the lab's maximum of 72 hours/);
+    assert.match(reasons(7).join('\n'), /your booking number 4 not yet over; the limit is 3/);
+    // The maintenance re-evaluated the booking it hits (a follow-up on the maintenance queue).
+    const maintenance = latest.get(decided[8]?.[0] as number);
+    assert.equal(maintenance?.trigger, 'booking.reevaluate');
+    assert.match(maintenance?.reasons[0]?.message ?? '', /is in maintenance from/);
+
+    // The summary: counts by outcome, and one example of each with its reasons' messages.
+    const counts = (await db('booking_decisions')
+      .select('outcome')
+      .count<Array<{ outcome: string; n: string }>>('* as n')
+      .groupBy('outcome')) as Array<{ outcome: string; n: string }>;
+    const total = counts.reduce((a, c) => a + Number(c.n), 0);
+    assert.match(out, new RegExp(`^Booking decisions: ${total}$`, 'm'));
+    const label: Record<string, string> = {
+      allow: 'allowed',
+      require_approval: 'approval required',
+      deny: 'denied',
+    };
+    for (const c of counts) {
+      assert.match(out, new RegExp(`^  ${label[c.outcome]} +${c.n}$`, 'm'));
+      const example = new RegExp(`^  Example, ${label[c.outcome]}: booking (\\d+) \\(`, 'm').exec(out);
+      assert.ok(example, `no example of ${c.outcome}`);
+      const shown = latest.get(Number(example[1]));
+      assert.equal(shown?.outcome, c.outcome);
+      const block = out.slice(example.index, out.indexOf('\n\n', example.index));
+      for (const r of shown?.reasons ?? []) assert.ok(block.includes(`    - ${r.message}`), r.message);
+    }
+    // The denied example is the stream's first denial: the conflict, with its next free window.
+    assert.match(
+      out,
+      /Example, denied: booking \d+ \(\w+, ROADM-\w+, [^)]*booking\.created\)\n {4}- .*Next free window/,
+    );
   });
 
   it('keeps the workers and /metrics running until stopped, then removes its queue keys', async () => {
