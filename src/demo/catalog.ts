@@ -317,24 +317,27 @@ export const PERMISSIONS: Readonly<Record<RoleKey, readonly string[]>> = {
   viewer: ['bookings.view'],
 };
 
-/** Fair-use limits of `admin_settings` `rules.limits`, most specific scope first when read. */
+/**
+ * Fair-use limits of `admin_settings` `rules.limits`, most specific scope first when read; in the
+ * format the rules read (docs/rules.md, "Limits").
+ */
 export const USAGE_LIMITS = {
   global: {
-    max_active_bookings: 6,
-    max_booked_hours: 60,
-    booked_hours_window_days: 7,
-    max_devices_at_once: 4,
+    maxActiveBookings: 6,
+    maxBookedHours: 60,
+    bookedHoursWindowDays: 7,
+    maxDevicesAtOnce: 4,
   },
   roles: {
-    [ROLES.student]: { max_active_bookings: 3, max_booked_hours: 24 },
-    [ROLES.researcher]: { max_active_bookings: 8, max_booked_hours: 80 },
+    [ROLES.student]: { maxActiveBookings: 3, maxBookedHours: 24 },
+    [ROLES.researcher]: { maxActiveBookings: 8, maxBookedHours: 80 },
   },
-  deviceTypes: { OTDR: { max_booked_hours: 24 } },
+  deviceTypes: { OTDR: { maxBookedHours: 24 } },
   users: {},
 } as const;
 
 /** Global maximum of one reservation (`admin_settings` `rules.maxBooking`). */
-export const MAX_BOOKING = { max_hours: 72, max_devices: 8 } as const;
+export const MAX_BOOKING = { hours: 72, devices: 8 } as const;
 
 /** Minutes a device type needs between bookings (`admin_settings` `rules.turnaroundMinutes`). */
 export const TURNAROUND_MINUTES = { OTDR: 30, 'Optical Spectrum Analyzer': 15 } as const;

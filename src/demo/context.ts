@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { SeedOptions } from './options';
 import type { Random } from './prng';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** Postgres takes at most 65,535 bind parameters per statement; stay well below. */
 const MAX_PARAMS = 30_000;
 

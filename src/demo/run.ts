@@ -1,19 +1,25 @@
 /**
  * `provdb-worker demo`, start to end: check the services, create the demo's own database,
- * migrate it, seed a lab, print what is in it and the alignment report, then the event stream
- * (played once the queue runtime and the rule engine are in the build). Progress goes to `out`
+ * migrate it, seed a lab, print what is in it and the alignment report, compute its rollups,
+ * start the workers in this process (on the demo's database and a queue prefix of its own),
+ * play the event stream through Redis and print what the workers wrote. Progress goes to `out`
  * as it happens; a service that cannot be reached is reported on `err` with how to start it.
  */
 import { type Config, redactUrl } from '../config';
+import { QUEUE_NAMES } from '../contracts';
 import { alignmentReport } from '../db/alignment/report';
 import { formatAlignmentReport } from '../db/alignment/report-format';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrator';
+import { backfill } from '../rollups/backfill';
+import { DAY_MS, startOfUtcDay } from './context';
 import { prepareDemoDatabase, validateDemoDatabaseName } from './database';
 import { labOverview } from './overview';
 import { formatPreflightFailure, preflight } from './preflight';
-import { playScenario } from './scenario';
+import { buildReport, formatReport, latestDecisions } from './report';
+import { type PlayedStep, playScenario } from './scenario';
 import { type SeedProgress, seedLab } from './seed';
+import { startDemoWorkers, waitForSignal } from './workers';
 
 export interface DemoRunOptions {
   /** The demo's database (created, or recreated when an earlier demo made it). */
@@ -21,6 +27,12 @@ export interface DemoRunOptions {
   seed: number;
   /** Per-service timeout of the preflight checks, in milliseconds. */
   preflightTimeoutMs?: number;
+  /** Leave the workers and the metrics server running until SIGINT/SIGTERM. */
+  keep?: boolean;
+  /** With `keep`: stop when this aborts instead of on SIGINT/SIGTERM (tests, embedding). */
+  stopSignal?: AbortSignal;
+  /** Longest wait for one step of the stream to be processed (default 60 s). */
+  stepTimeoutMs?: number;
 }
 
 export interface DemoIo {
@@ -78,23 +90,69 @@ export async function runDemo(config: Config, options: DemoRunOptions, io: DemoI
     io.out(formatAlignmentReport(await alignmentReport(knex)));
     say('');
 
-    // The event stream: played through Redis once the queue runtime and rule engine exist.
-    const scenario = await playScenario({}, summary);
-    if (scenario.played) {
-      say('Events played');
-    } else {
-      say(`Events: not played (${scenario.reason}). The stream the demo will play on this lab:`);
-    }
-    scenario.steps.forEach((s, i) => {
-      say(`  ${String(i + 1).padStart(2)}. ${s.event}: ${s.description}`);
-      say(`      expected: ${s.expected}`);
-    });
-    say('');
-    say(
-      `Done in ${seconds(performance.now() - started)}: ran preflight, database, migrations, seed, ` +
-        'lab summary and alignment report; no workers were started and no events were played.',
+    // Rollups for the lab's whole range, as an operator runs `provdb-worker rollup` once.
+    t = performance.now();
+    const labFrom = new Date(
+      startOfUtcDay(new Date(summary.now)).getTime() - summary.options.historyDays * DAY_MS,
     );
-    say(`The lab stays in ${redactUrl(db.url)} to explore; the next demo run recreates it.`);
+    const labTo = new Date(
+      startOfUtcDay(new Date(summary.now)).getTime() + summary.options.futureDays * DAY_MS,
+    );
+    const filled = await backfill(knex, { from: labFrom, to: labTo });
+    say(
+      `Rollups: ${filled.written.toLocaleString('en-US')} hour and day rows computed in ${seconds(performance.now() - t)}`,
+    );
+    say('');
+
+    const workers = await startDemoWorkers(config, db.url, db.name, io);
+    try {
+      say(
+        `Workers started in this process: queues ${QUEUE_NAMES.join(', ')} on prefix ${workers.prefix}, concurrency ${config.workerConcurrency}`,
+      );
+      say('');
+      say('Playing the event stream through Redis');
+      const scenario = await playScenario(
+        {
+          knex,
+          producer: workers.app.deps.producer,
+          stepTimeoutMs: options.stepTimeoutMs,
+          onStep: async ({ index, total, step, done }) => {
+            if (!done) {
+              say(`  ${String(index + 1).padStart(2)}/${total} ${step.event}: ${step.description}`);
+              say(`        expected: ${step.expected}`);
+              return;
+            }
+            const played = step as PlayedStep;
+            const failed = played.jobs.filter((j) => j.state !== 'completed').length;
+            const outcomes = await latestDecisions(knex, played.decisionBookingIds);
+            const decided =
+              outcomes.length > 0
+                ? `; decided: ${outcomes.map((o) => `booking ${o.bookingId} ${o.outcome}`).join(', ')}`
+                : '';
+            say(
+              `        processed in ${Math.round(played.elapsedMs)} ms: ${played.jobs.length - failed} job(s) completed${failed ? `, ${failed} FAILED` : ''}${decided}`,
+            );
+          },
+        },
+        summary,
+      );
+      say('');
+      const report = await buildReport(knex, workers.app.deps.producer, scenario, {
+        from: labFrom,
+        to: labTo,
+      });
+      io.out(formatReport(report, `${workers.app.http.url ?? '(not listening)'}/metrics`));
+      say('');
+      say(`Done in ${seconds(performance.now() - started)}.`);
+      say(`The lab stays in ${redactUrl(db.url)} to explore; the next demo run recreates it.`);
+      if (options.keep) {
+        say(`Workers and ${workers.app.http.url}/metrics keep running: press Ctrl-C to stop.`);
+        await waitForSignal(options.stopSignal);
+        say('Stopping the workers');
+      }
+    } finally {
+      await workers.stop();
+    }
     return 0;
   } finally {
     await knex.destroy();

@@ -66,6 +66,9 @@ export interface NotableRows {
     activeFutureBookings: number;
     maxActiveBookings: number;
     bookings: BookingRef[];
+    /** Two more requests, on a device free at both times. */
+    device: DeviceRef;
+    requests: [WindowRef, WindowRef];
   };
   /** Longer than a student may approve (8 h) but within a researcher's: needs approval. */
   overLimit: { user: UserRef; device: DeviceRef; request: WindowRef; hours: number };
@@ -194,7 +197,7 @@ export async function seedLab(
     const placed = bookings.placed as Record<string, PlacedBooking>;
     const byRole = (role: string) => devices.devices.find((d) => d.plan.role === role);
     const limits = people.settings['rules.limits'] as {
-      roles: Record<string, { max_active_bookings: number }>;
+      roles: Record<string, { maxActiveBookings: number }>;
     };
     return {
       admin: user(people.admin),
@@ -215,11 +218,13 @@ export async function seedLab(
       nearLimit: {
         user: user(p.nearLimit),
         activeFutureBookings: 2,
-        maxActiveBookings: limits.roles[p.nearLimit.role ?? '']?.max_active_bookings ?? 0,
+        maxActiveBookings: limits.roles[p.nearLimit.role ?? '']?.maxActiveBookings ?? 0,
         bookings: [
           booking(placed.nearLimitFirst as PlacedBooking),
           booking(placed.nearLimitSecond as PlacedBooking),
         ],
+        device: dev('freeGenerator'),
+        requests: [win(1, 9, 2), win(1, 14, 2)],
       },
       overLimit: {
         user: user(p.requester),

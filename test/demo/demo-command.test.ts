@@ -26,6 +26,7 @@ function demo(args: string[], env: Record<string, string> = {}): Promise<Run> {
           LOG_LEVEL: 'warn',
           DATABASE_URL: withDatabase(TEST_PG_URL, 'provdb'),
           REDIS_URL: TEST_REDIS_URL,
+          METRICS_PORT: '0',
           ...env,
         },
         timeout: 60_000,
@@ -57,7 +58,7 @@ describe('provdb-worker demo', function () {
     await admin.destroy();
   });
 
-  it('creates its database, migrates it, seeds a lab and prints it with the alignment report', async () => {
+  it('creates its database, migrates and seeds it, plays the event stream and prints the summary', async () => {
     const run = await demo(['--database', name]);
     assert.equal(run.code, 0, run.stderr);
     for (const expected of [
@@ -69,9 +70,12 @@ describe('provdb-worker demo', function () {
       /Busiest devices, last 30 days/,
       /Alignment report/,
       /overlapping_confirmed_pairs +0/,
-      /Events: not played \(the queue runtime and the rule engine are not part of this build yet\)/,
+      /Rollups: [\d,]+ hour and day rows computed/,
+      /Playing the event stream through Redis/,
       /booking\.created: .* overlapping booking \d+/,
-      /no workers were started and no events were played/,
+      /11\/11 topology\.updated/,
+      /Jobs processed: \d+ completed, 0 failed/,
+      /Metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/,
     ]) {
       assert.match(run.stdout, expected);
     }

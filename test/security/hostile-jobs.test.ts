@@ -42,6 +42,7 @@ async function written(db: TestDatabase): Promise<Record<string, number>> {
     'topology_review',
     'topology_review_findings',
     'admin_audit_log',
+    'booking_decisions',
   ]) {
     out[table] = Number((await db.knex(table).count('* as n').first())?.n);
   }
@@ -149,7 +150,10 @@ describe('hostile jobs through a real worker runtime', function () {
       (after.utilization_rollups ?? 0) > (before.utilization_rollups ?? 0),
       'the valid event wrote its rollups',
     );
-    for (const table of ['topology_review', 'topology_review_findings', 'admin_audit_log']) {
+    // The valid booking is decided once: one decision and its audit entry, nothing else.
+    assert.equal(after.booking_decisions, (before.booking_decisions ?? 0) + 1, 'one decision');
+    assert.equal(after.admin_audit_log, (before.admin_audit_log ?? 0) + 1, "the decision's audit entry");
+    for (const table of ['topology_review', 'topology_review_findings']) {
       assert.equal(after[table], before[table], `${table} changed`);
     }
     assert.equal(Number((await db.knex('booking_table').count('* as n').first())?.n), 1);

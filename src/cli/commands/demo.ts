@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'check Postgres and Redis, create the demo database, migrate it, seed a lab and print it with the alignment report',
+      'check Postgres and Redis, create the demo database, migrate and seed it, start the workers, play a stream of scheduler events through Redis and print what they decided',
     )
     .option(
       '--database <name>',
@@ -23,12 +23,13 @@ export function register(program: Command): void {
       DEMO_DATABASE_DEFAULT,
     )
     .option('--seed <n>', 'seed of the generated lab (same seed, same lab)', '1')
+    .option('--keep', 'leave the workers and the metrics server running until Ctrl-C', false)
     .action(
-      action(async (ctx, opts: { database: string; seed: string }) => {
+      action(async (ctx, opts: { database: string; seed: string; keep: boolean }) => {
         try {
           return await runDemo(
             ctx.config,
-            { database: opts.database, seed: seedNumber(opts.seed) },
+            { database: opts.database, seed: seedNumber(opts.seed), keep: opts.keep },
             { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
           );
         } catch (error) {
