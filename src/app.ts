@@ -348,6 +348,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     } catch (error) {
       throw new Error(`upserting the job schedulers failed: ${(error as Error).message}`, { cause: error });
     }
+    // Redis may come back without its data (restarted with nothing persisted): the schedulers
+    // would then be gone until a restart. Upserting again on every reconnection is harmless.
+    const schedules = handlers.schedules();
+    if (schedules.length > 0) {
+      const reschedule = () => {
+        if (abort.signal.aborted) return;
+        upsertSchedules(producer, schedules, queues, logger).catch((error: Error) =>
+          logger.warn(
+            { err: error.message },
+            `Redis is back, but upserting the job schedulers again failed (${error.message}): restart a worker consuming their queue`,
+          ),
+        );
+      };
+      redis.on('ready', reschedule);
+      deps.onClose('job schedulers', () => {
+        redis.off('ready', reschedule);
+      });
+    }
     utilization.start();
     const unhandled = queues.flatMap(jobsOfQueue).filter((name) => handlers.handlersFor(name).length === 0);
     if (unhandled.length > 0) {

@@ -174,6 +174,28 @@ describe('rollups/reconcile: the periodic reconciliation job', function () {
       });
       assert.equal(new Set(rows.map((r) => r.job_id)).size, rows.length);
     });
+
+    it('schedules again when Redis comes back without its data', async () => {
+      const prefix = uniquePrefix('reconcile-lost');
+      prefixes.push(prefix);
+      const app = await worker(prefix);
+      const maintenance = app.deps.producer.queue('maintenance');
+      assert.equal(await maintenance.getJobSchedulersCount(), 1);
+      // What a Redis restarted with nothing persisted looks like to the worker: its keys are gone
+      // (only this test's prefix is deleted), then its connection comes back.
+      await deletePrefix(prefix);
+      assert.equal(await maintenance.getJobSchedulersCount(), 0);
+      app.deps.redis.disconnect(true);
+      const scheduler = await waitUntil(
+        'the scheduler to be upserted again',
+        async () => (await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) ?? undefined,
+      );
+      assert.equal(scheduler.every, 1000);
+      await waitUntil('a reconciliation run after the loss', async () => {
+        const found = await reconcileRows(db.knex);
+        return found.length >= 1 ? found : undefined;
+      });
+    });
   });
 
   describe('locks', () => {
