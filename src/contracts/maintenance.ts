@@ -12,6 +12,7 @@ const REEVALUATION_CAUSES = [
   'device.maintenance_changed',
   'rules.changed',
   'booking.cancelled',
+  'booking.updated',
 ] as const;
 
 const revision = shortText(64, 'A rule-set revision (the hash `rules check` prints).');
@@ -39,7 +40,7 @@ export const MAINTENANCE_JOBS = [
     name: 'booking.reevaluate',
     queue: 'maintenance',
     description:
-      'Something a decision depends on changed (a device, the policies, a cancelled booking that blocked others): the worker decides the reservation again with the current rows and rules, as for booking.updated.',
+      'Something a decision depends on changed (a device, the policies, a cancelled or moved booking that blocked others): the worker decides the reservation again with the current rows and rules, as for booking.updated.',
     schema: event({
       groupedBookingId: shortText(64, 'booking_table.grouped_booking_id of the reservation.').min(1),
       cause: oneOf(REEVALUATION_CAUSES, 'The kind of event that made the decision stale.'),

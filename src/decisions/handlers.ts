@@ -6,6 +6,8 @@
  * - `booking.created` / `booking.updated`: decide the booking's reservation. A created booking
  *   that is not visible yet is `RowNotFoundError` (retried, like the rollups); an updated one that
  *   is gone (deleted meanwhile) is skipped and the skip recorded: a later cancel event follows.
+ * - `booking.updated` of a booking moved to another device or window: also, as for a cancel,
+ *   the reservations its previous window may have blocked get a `booking.reevaluate`.
  * - `booking.cancelled`: decides nothing about the cancelled booking; pending and
  *   pending-approval reservations of the same device meeting its previous window (widened by
  *   the turnaround time) may have been blocked by it, and each gets a `booking.reevaluate`.
@@ -48,7 +50,12 @@ const HANDLER = 'rules';
 /** What the helpers below need of a handler's context (whatever the job). */
 type EventContext = Pick<HandlerContext, 'trx' | 'eventId' | 'jobName' | 'logger' | 'enqueueAfterCommit'>;
 
-type Cause = 'device.status_changed' | 'device.maintenance_changed' | 'rules.changed' | 'booking.cancelled';
+type Cause =
+  | 'device.status_changed'
+  | 'device.maintenance_changed'
+  | 'rules.changed'
+  | 'booking.cancelled'
+  | 'booking.updated';
 
 export interface BookingRuleHandlerOptions {
   /** The decision clock (tests pin it); the current time by default. */
@@ -181,14 +188,13 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         if (group === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
         return decide(ctx, group);
       });
-      registry.register('booking.updated', HANDLER, async (ctx) => {
-        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
-        if (group === undefined) return { bookingId: ctx.payload.bookingId, skipped: 'booking_not_found' };
-        return decide(ctx, group);
-      });
-      registry.register('booking.cancelled', HANDLER, async (ctx) => {
-        const { bookingId, previous } = ctx.payload;
-        const group = (await groupOfBooking(ctx.trx, bookingId)) ?? null;
+      /** Pending reservations the booking's previous window may have blocked, each re-evaluated. */
+      const releasePrevious = async (
+        ctx: EventContext,
+        previous: { deviceId: number; startTime: string; endTime: string },
+        group: string | null,
+        cause: 'booking.updated' | 'booking.cancelled',
+      ): Promise<HandlerResult> => {
         const blocked = await reservationsBlockedBy(
           ctx.trx,
           {
@@ -200,7 +206,38 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
           now(),
           await maxTurnaroundMinutes(ctx.trx),
         );
-        return fanOut(ctx, blocked, 'booking.cancelled');
+        return fanOut(ctx, blocked, cause);
+      };
+
+      registry.register('booking.updated', HANDLER, async (ctx) => {
+        const { bookingId, previous } = ctx.payload;
+        const row = (await ctx
+          .trx(BOOKING_TABLE)
+          .where({ booking_id: bookingId })
+          .first('grouped_booking_id', 'device_id', 'start_time', 'end_time')) as
+          | {
+              grouped_booking_id: string;
+              device_id: number | null;
+              start_time: Date | null;
+              end_time: Date | null;
+            }
+          | undefined;
+        if (row === undefined) return { bookingId, skipped: 'booking_not_found' };
+        const decided = await decide(ctx, row.grouped_booking_id);
+        const moved =
+          row.device_id !== previous.deviceId ||
+          row.start_time?.getTime() !== Date.parse(previous.startTime) ||
+          row.end_time?.getTime() !== Date.parse(previous.endTime);
+        if (!moved) return decided;
+        // Moved away: what its previous window held back may fit now.
+        return {
+          ...decided,
+          ...(await releasePrevious(ctx, previous, row.grouped_booking_id, 'booking.updated')),
+        };
+      });
+      registry.register('booking.cancelled', HANDLER, async (ctx) => {
+        const group = (await groupOfBooking(ctx.trx, ctx.payload.bookingId)) ?? null;
+        return releasePrevious(ctx, ctx.payload.previous, group, 'booking.cancelled');
       });
       registry.register('booking.reevaluate', HANDLER, async (ctx) => {
         const { groupedBookingId } = ctx.payload;

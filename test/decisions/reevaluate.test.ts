@@ -171,6 +171,37 @@ describe('decisions: re-evaluation fan-out', function () {
     );
   });
 
+  it('booking.updated of a booking moved away re-evaluates what its previous window blocked; one not moved, nothing', async () => {
+    const device = await lab.device({ inventory: {} });
+    const other = await lab.device({ inventory: {} });
+    const { group: movedGroup, ids } = await lab.reservation([
+      { device, user: await lab.user(), start: at(120), end: at(124), status: 'confirmed' },
+    ]);
+    const waiting = (
+      await lab.reservation([{ device, user: await lab.user(), start: at(122), end: at(126) }])
+    ).group;
+    const previous = { deviceId: device, startTime: at(120).toISOString(), endTime: at(124).toISOString() };
+
+    // Only its comment changed: decided again, nothing released.
+    const same = await rules.deliver('booking.updated', { bookingId: ids[0]!, previous });
+    assert.deepEqual(targets(same), []);
+    assert.equal((await decisionsOf(db.knex, movedGroup)).at(-1)?.trigger, 'booking.updated');
+
+    // Moved to another device: the reservation waiting for its old slot is decided again.
+    await db.knex('booking_table').where({ booking_id: ids[0]! }).update({ device_id: other });
+    const moved = await rules.deliver('booking.updated', { bookingId: ids[0]!, previous });
+    assert.deepEqual(targets(moved), [waiting]);
+    assert.deepEqual(
+      followUpsOf(moved).map((f) => f.payload.cause),
+      ['booking.updated'],
+    );
+    await rules.runFollowUps(followUpsOf(moved));
+    assert.deepEqual(
+      (await decisionsOf(db.knex, waiting)).map((d) => [d.trigger, d.outcome]),
+      [['booking.reevaluate', 'allow']],
+    );
+  });
+
   it('in enforce mode confirms a reservation a cancellation freed, and counts it in the utilization rollups', async () => {
     const device = await lab.device({ inventory: {} });
     const { ids } = await lab.reservation([
