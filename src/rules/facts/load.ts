@@ -8,11 +8,11 @@
  * the non-collaborator rows; a device with collaborator rows only is decided on its lowest
  * collaborator row, with `booking.isCollaborator` true). Reservations not found are absent.
  *
- * The queries, in order (thirteen, inside the caller's transaction or one of its own that turns
- * JIT off for them):
+ * The queries, in order (at most eleven, inside the caller's transaction or one of its own; the
+ * first turns JIT off for the rest of it):
  *  1. the reservations' rows (booking_table by grouped_booking_id);
- *  2. the `rules.*` rows of admin_settings;
- *  3. every admin role's approval limits (the approval ladder);
+ *  2-3. the `rules.*` rows of admin_settings and every admin role's approval limits (the
+ *     approval ladder), in one statement;
  *  4. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
  *     typed maintenance window);
  *  5. the requesters with their admin role;
@@ -21,9 +21,11 @@
  *  8. confirmed owner rows of the devices within the turnaround time of each window (conflicts;
  *     one index range per window, via unnest + LATERAL);
  *  9. for the windows something blocks, confirmed owner rows up to the 90-day horizon of the
- *     next-free-window search (a window nothing blocks is its own next free window);
+ *     next-free-window search (a window nothing blocks is its own next free window; not run
+ *     when nothing is blocked);
  * 10. the requesters' own bookings that count toward usage;
- * 11-12. utilization of the last 7 and 30 days from the rollups (../../rollups/facts.ts);
+ * 11-12. utilization of the last 7 and 30 days from the rollups, in one statement
+ *     (../../rollups/facts.ts);
  * 13. the coming week's booked time per device and user (../../rollups/facts.ts).
  * With a cache (options.cache) shared by calls, 2-4, 6 and 11-13 only read what is not cached.
  *
@@ -216,13 +218,11 @@ export async function loadBookingFacts(
   const ids = [...new Set(groupedBookingIds)];
   if (ids.length === 0) return new Map();
   // The utilization statements look expensive to the planner (multiranges, generate_series):
-  // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
-  // transaction: the caller's (where it stays in force until its end), or one of our own.
-  const run = async (trx: Knex | Knex.Transaction) => {
-    await trx.raw('SET LOCAL jit = off');
-    return load(trx, ids, options);
-  };
-  return db.isTransaction ? run(db) : db.transaction(run);
+  // JIT would spend seconds compiling them on every call, for nothing. The first read turns it
+  // off for the rest of the transaction (set_config(..., true), as SET LOCAL, without a round
+  // trip of its own): the caller's transaction, where it stays in force until its end, or one
+  // of our own.
+  return db.isTransaction ? load(db, ids, options) : db.transaction((trx) => load(trx, ids, options));
 }
 
 async function load(
@@ -233,15 +233,16 @@ async function load(
   const now = options.now;
   const result = new Map<string, BookingFacts[]>();
 
-  // 1. The reservations' rows.
-  const { rows: reservationRows } = await db.raw<{ rows: ReservationRow[] }>(
+  // 1. The reservations' rows (and JIT off, see loadBookingFacts).
+  const { rows: fetched } = await db.raw<{ rows: Array<ReservationRow & { jit?: string }> }>(
     `SELECT booking_id, device_id, user_id, is_collaborator, grouped_booking_id, start_time, end_time,
-            status_canonical
+            status_canonical, set_config('jit', 'off', true) AS jit
        FROM booking_table
       WHERE grouped_booking_id = ANY(?::varchar[])
       ORDER BY grouped_booking_id, device_id, booking_id`,
     [[...ids]],
   );
+  const reservationRows: ReservationRow[] = fetched.map(({ jit: _jit, ...row }) => row);
   if (reservationRows.length === 0) return result;
   const rowsByReservation = groupBy(reservationRows, (r) => r.grouped_booking_id);
   const decided: Decided[] = [];
@@ -257,13 +258,22 @@ async function load(
 
   // 2. Settings and 3. the approval ladder (every role's limits).
   if (!cache.settings) {
-    const { rows: settingRows } = await db.raw<{ rows: Array<{ key: string; value: unknown }> }>(
-      `SELECT key, value FROM admin_settings WHERE key LIKE 'rules.%' ORDER BY key`,
+    // One statement for both (small tables, read whole): each list as a JSON array.
+    const { rows: both } = await db.raw<{
+      rows: Array<{
+        settings: Array<{ key: string; value: unknown }>;
+        roles: Array<{ role: string; status: string | null; approval_limits: unknown }>;
+      }>;
+    }>(
+      `SELECT (SELECT coalesce(json_agg(json_build_object('key', key, 'value', value) ORDER BY key), '[]')
+                 FROM admin_settings WHERE key LIKE 'rules.%') AS settings,
+              (SELECT coalesce(json_agg(json_build_object('role', role, 'status', status,
+                                                          'approval_limits', approval_limits) ORDER BY id), '[]')
+                 FROM admin_roles WHERE approval_limits IS NOT NULL) AS roles`,
     );
+    const settingRows = both[0]!.settings;
+    const roleRows = both[0]!.roles;
     const parsed = parseRuleSettings(settingRows);
-    const { rows: roleRows } = await db.raw<{
-      rows: Array<{ role: string; status: string | null; approval_limits: unknown }>;
-    }>(`SELECT role, status, approval_limits FROM admin_roles WHERE approval_limits IS NOT NULL ORDER BY id`);
     const ladder = approvalLadder(
       roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
       parsed.settings.approvalLimits,
@@ -385,8 +395,7 @@ async function load(
 
   // 8. Confirmed owner rows of the devices within the turnaround time of each window: the
   // conflicts. 9. Only for the windows something blocks, the rows up to the free-window horizon
-  // (a window nothing blocks is its own next free window); run even when there are none, so the
-  // number of queries stays the same.
+  // (a window nothing blocks is its own next free window).
   const near = await busyRowsIn(
     db,
     decided.map(({ row }) => {
@@ -419,16 +428,20 @@ async function load(
       )
     );
   });
-  const horizon = await busyRowsIn(
-    db,
-    blocked.map(({ row }) => ({
-      deviceId: row.device_id,
-      lo: row.start_time.getTime() - turnaroundMs(row.device_id),
-      hi:
-        Math.max(row.start_time.getTime() + FREE_WINDOW_HORIZON_DAYS * DAY_MS, row.end_time.getTime()) +
-        turnaroundMs(row.device_id),
-    })),
-  );
+  // (A window nothing blocks is its own next free window: no read when none is blocked.)
+  const horizon =
+    blocked.length === 0
+      ? []
+      : await busyRowsIn(
+          db,
+          blocked.map(({ row }) => ({
+            deviceId: row.device_id,
+            lo: row.start_time.getTime() - turnaroundMs(row.device_id),
+            hi:
+              Math.max(row.start_time.getTime() + FREE_WINDOW_HORIZON_DAYS * DAY_MS, row.end_time.getTime()) +
+              turnaroundMs(row.device_id),
+          })),
+        );
   const horizonByDevice = groupBy(horizon, (b) => b.device_id);
   const blockedRows = new Set(blocked.map((d) => d.row));
 
