@@ -42,6 +42,7 @@ import {
 } from './affected';
 import { type DecideResult, decideReservation } from './decide';
 import { reevaluationEventId } from './event-ids';
+import { type ReservationRow, reservationOfBooking } from './reservation';
 
 const HANDLER = 'rules';
 
@@ -139,7 +140,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
       const decide = async (
         ctx: EventContext,
         groupedBookingId: string,
-        options: { recomputeRollups?: boolean } = {},
+        options: { recomputeRollups?: boolean; rows?: readonly ReservationRow[] } = {},
       ): Promise<HandlerResult> => {
         const result = await decideReservation(ctx.trx, groupedBookingId, {
           snapshot: rules.current(),
@@ -147,6 +148,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
           eventId: ctx.eventId,
           trigger: ctx.jobName,
           logger: ctx.logger,
+          ...(options.rows ? { rows: options.rows } : {}),
         });
         if (result.decided) {
           const { outcome, decisions, evaluations } = result;
@@ -175,16 +177,18 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         return summary(result);
       };
 
+      // The booking's reservation and its rows in one read (decideReservation would read the rows).
       registry.register('booking.created', HANDLER, async (ctx) => {
-        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
+        const reservation = await reservationOfBooking(ctx.trx, ctx.payload.bookingId);
         // The scheduler may enqueue before its own insert is visible: retried with backoff.
-        if (group === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
-        return decide(ctx, group);
+        if (reservation === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
+        return decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
       });
       registry.register('booking.updated', HANDLER, async (ctx) => {
-        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
-        if (group === undefined) return { bookingId: ctx.payload.bookingId, skipped: 'booking_not_found' };
-        return decide(ctx, group);
+        const reservation = await reservationOfBooking(ctx.trx, ctx.payload.bookingId);
+        if (reservation === undefined)
+          return { bookingId: ctx.payload.bookingId, skipped: 'booking_not_found' };
+        return decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
       });
       registry.register('booking.cancelled', HANDLER, async (ctx) => {
         const { bookingId, previous } = ctx.payload;
