@@ -8,15 +8,14 @@
  * the non-collaborator rows; a device with collaborator rows only is decided on its lowest
  * collaborator row, with `booking.isCollaborator` true). Reservations not found are absent.
  *
- * The queries, in order (at most eleven, inside the caller's transaction or one of its own; the
- * first turns JIT off for the rest of it):
+ * The reads, in order (thirteen, in at most nine statements, inside the caller's transaction or
+ * one of its own; the first turns JIT off for the rest of it):
  *  1. the reservations' rows (booking_table by grouped_booking_id);
  *  2-3. the `rules.*` rows of admin_settings and every admin role's approval limits (the
  *     approval ladder), in one statement;
- *  4. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
- *     typed maintenance window);
- *  5. the requesters with their admin role;
- *  6. the devices' current owners;
+ *  4-6. in one statement: the devices (linked_devices: type, category, site, manufacturer, tags,
+ *     both statuses, typed maintenance window); the requesters with their admin role; the
+ *     devices' current owners;
  *  7. maintenance records of the devices' inventory devices that may meet the windows;
  *  8. confirmed owner rows of the devices within the turnaround time of each window (conflicts;
  *     one index range per window, via unnest + LATERAL);
@@ -131,6 +130,15 @@ interface DeviceRow {
   maintenance_starts_at: Date | null;
   maintenance_ends_at: Date | null;
 }
+
+/** The devices' timestamptz columns as JSON gives them (ISO 8601 text, session time zone UTC). */
+interface DeviceTimes {
+  maintenance_starts_at: string | null;
+  maintenance_ends_at: string | null;
+}
+
+/** A timestamptz read through JSON, as the driver would give it (a Date, millisecond precision). */
+const jsonTime = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
 interface RequesterRow {
   id: number;
@@ -286,50 +294,52 @@ async function load(
     options.onSettingsProblem?.(problem);
   }
 
-  // 4. Devices.
+  // 4. Devices, 5. requesters with their admin role, 6. the devices' current owners: one
+  // statement, each list as a JSON array (devices and owners only for ids not cached yet).
   const newDevices = missing(cache.devices);
-  if (newDevices.length > 0) {
-    const { rows: deviceRows } = await db.raw<{ rows: DeviceRow[] }>(
-      `SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable, site_name,
-              manufacturer_name, tags, scheduler_status, inventory_status, inventory_device_id,
-              maintenance_starts_at, maintenance_ends_at
-         FROM linked_devices
-        WHERE device_id = ANY(?::int[])`,
-      [newDevices],
-    );
-    for (const id of newDevices) cache.devices.set(id, null);
-    for (const d of deviceRows) cache.devices.set(d.device_id, d);
+  const newOwners = missing(cache.owners);
+  const { rows: lists } = await db.raw<{
+    rows: Array<{
+      devices: Array<Omit<DeviceRow, 'maintenance_starts_at' | 'maintenance_ends_at'> & DeviceTimes>;
+      requesters: RequesterRow[];
+      owners: OwnerRow[];
+    }>;
+  }>(
+    `SELECT (SELECT coalesce(json_agg(d), '[]')
+               FROM (SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable,
+                            site_name, manufacturer_name, tags, scheduler_status, inventory_status,
+                            inventory_device_id, maintenance_starts_at, maintenance_ends_at
+                       FROM linked_devices
+                      WHERE device_id = ANY(?::int[])) d) AS devices,
+            (SELECT coalesce(json_agg(u), '[]')
+               FROM (SELECT u.id, u.username, u.is_admin, r.role, r.status AS role_status, r.approval_limits
+                       FROM user_table u
+                       LEFT JOIN admin_roles r ON r.user_id = u.id
+                      WHERE u.id = ANY(?::int[])) u) AS requesters,
+            (SELECT coalesce(json_agg(o ORDER BY o.device_id, o.owner_id), '[]')
+               FROM (SELECT o.device_id, o.owner_id, u.username
+                       FROM device_ownership o
+                       JOIN user_table u ON u.id = o.owner_id
+                      WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL) o) AS owners`,
+    [newDevices, requesterIds, newOwners],
+  );
+  const { devices: deviceRows, requesters: requesterRows, owners: ownerRows } = lists[0]!;
+  for (const id of newDevices) cache.devices.set(id, null);
+  for (const d of deviceRows) {
+    cache.devices.set(d.device_id, {
+      ...d,
+      maintenance_starts_at: jsonTime(d.maintenance_starts_at),
+      maintenance_ends_at: jsonTime(d.maintenance_ends_at),
+    });
   }
   const devices = new Map<number, DeviceRow>();
   for (const id of deviceIds) {
     const d = cache.devices.get(id);
     if (d) devices.set(id, d);
   }
-
-  // 5. Requesters.
-  const { rows: requesterRows } = await db.raw<{ rows: RequesterRow[] }>(
-    `SELECT u.id, u.username, u.is_admin, r.role, r.status AS role_status, r.approval_limits
-       FROM user_table u
-       LEFT JOIN admin_roles r ON r.user_id = u.id
-      WHERE u.id = ANY(?::int[])`,
-    [requesterIds],
-  );
   const requesters = new Map(requesterRows.map((r) => [r.id, r]));
-
-  // 6. Owners.
-  const newOwners = missing(cache.owners);
-  if (newOwners.length > 0) {
-    const { rows: ownerRows } = await db.raw<{ rows: OwnerRow[] }>(
-      `SELECT o.device_id, o.owner_id, u.username
-         FROM device_ownership o
-         JOIN user_table u ON u.id = o.owner_id
-        WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL
-        ORDER BY o.device_id, o.owner_id`,
-      [newOwners],
-    );
-    const byDevice = groupBy(ownerRows, (o) => o.device_id);
-    for (const id of newOwners) cache.owners.set(id, byDevice.get(id) ?? []);
-  }
+  const byDevice = groupBy(ownerRows, (o) => o.device_id);
+  for (const id of newOwners) cache.owners.set(id, byDevice.get(id) ?? []);
   const ownersByDevice = cache.owners;
 
   // What each decided row needs: its device type's turnaround, the limits and the search range.
