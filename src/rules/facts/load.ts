@@ -96,6 +96,26 @@ export function createBookingFactsCache(now: Date): BookingFactsCache {
 
 type RoleLadder = ReturnType<typeof approvalLadder>;
 
+/**
+ * The `rules.*` settings and every role's approval limits, each as one JSON array (small tables,
+ * read whole, in a fixed order), and their version: the md5 of exactly that text. The first read
+ * of every load returns the version (computed in Postgres, nothing else sent back); the lists are
+ * read and parsed again only when it differs from the version of the last ones parsed, kept
+ * below for the whole process. Equal text parses to equal settings and ladder, so the cached ones
+ * are exactly what reading them again would give: a change made by the legacy backend is seen by
+ * the next load, as before.
+ */
+const SETTINGS_SQL = `(SELECT coalesce(json_agg(json_build_object('key', key, 'value', value) ORDER BY key), '[]')
+    FROM admin_settings WHERE key LIKE 'rules.%')`;
+const ROLES_SQL = `(SELECT coalesce(json_agg(json_build_object('role', role, 'status', status,
+                                               'approval_limits', approval_limits) ORDER BY id), '[]')
+    FROM admin_roles WHERE approval_limits IS NOT NULL)`;
+/** Over a row `x` with the two lists as columns `settings` and `roles`. */
+const SETTINGS_VERSION_SQL = `md5(x.settings::text || ':' || x.roles::text)`;
+
+type CachedSettings = NonNullable<BookingFactsCache['settings']>;
+let lastSettings: { version: string; value: CachedSettings } | undefined;
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const MINUTE_MS = 60_000;
@@ -242,15 +262,22 @@ async function load(
   const result = new Map<string, BookingFacts[]>();
 
   // 1. The reservations' rows (and JIT off, see loadBookingFacts).
-  const { rows: fetched } = await db.raw<{ rows: Array<ReservationRow & { jit?: string }> }>(
+  const { rows: fetched } = await db.raw<{
+    rows: Array<ReservationRow & { jit?: string; settings_version: string | null }>;
+  }>(
     `SELECT booking_id, device_id, user_id, is_collaborator, grouped_booking_id, start_time, end_time,
-            status_canonical, set_config('jit', 'off', true) AS jit
+            status_canonical, set_config('jit', 'off', true) AS jit,
+            CASE WHEN ?::boolean THEN (SELECT ${SETTINGS_VERSION_SQL}
+                                         FROM (SELECT ${SETTINGS_SQL} AS settings, ${ROLES_SQL} AS roles) x)
+            END AS settings_version
        FROM booking_table
       WHERE grouped_booking_id = ANY(?::varchar[])
       ORDER BY grouped_booking_id, device_id, booking_id`,
-    [[...ids]],
+    [options.cache?.settings === undefined, [...ids]],
   );
-  const reservationRows: ReservationRow[] = fetched.map(({ jit: _jit, ...row }) => row);
+  const reservationRows: ReservationRow[] = fetched.map(
+    ({ jit: _jit, settings_version: _version, ...row }) => row,
+  );
   if (reservationRows.length === 0) return result;
   const rowsByReservation = groupBy(reservationRows, (r) => r.grouped_booking_id);
   const decided: Decided[] = [];
@@ -264,29 +291,32 @@ async function load(
   if (cache.now !== now.getTime()) throw new Error('loadBookingFacts: the cache was made for another now');
   const missing = <T>(map: Map<number, T>) => deviceIds.filter((id) => !map.has(id));
 
-  // 2. Settings and 3. the approval ladder (every role's limits).
+  // 2. Settings and 3. the approval ladder (every role's limits): read and parsed again only when
+  // the version the first read returned differs from the last one parsed (see SETTINGS_SQL).
   if (!cache.settings) {
-    // One statement for both (small tables, read whole): each list as a JSON array.
-    const { rows: both } = await db.raw<{
-      rows: Array<{
-        settings: Array<{ key: string; value: unknown }>;
-        roles: Array<{ role: string; status: string | null; approval_limits: unknown }>;
-      }>;
-    }>(
-      `SELECT (SELECT coalesce(json_agg(json_build_object('key', key, 'value', value) ORDER BY key), '[]')
-                 FROM admin_settings WHERE key LIKE 'rules.%') AS settings,
-              (SELECT coalesce(json_agg(json_build_object('role', role, 'status', status,
-                                                          'approval_limits', approval_limits) ORDER BY id), '[]')
-                 FROM admin_roles WHERE approval_limits IS NOT NULL) AS roles`,
-    );
-    const settingRows = both[0]!.settings;
-    const roleRows = both[0]!.roles;
-    const parsed = parseRuleSettings(settingRows);
-    const ladder = approvalLadder(
-      roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
-      parsed.settings.approvalLimits,
-    );
-    cache.settings = { ...parsed, ladder };
+    const version = fetched[0]!.settings_version;
+    if (lastSettings && version !== null && lastSettings.version === version) {
+      cache.settings = lastSettings.value;
+    } else {
+      const { rows: both } = await db.raw<{
+        rows: Array<{
+          settings: Array<{ key: string; value: unknown }>;
+          roles: Array<{ role: string; status: string | null; approval_limits: unknown }>;
+          version: string;
+        }>;
+      }>(
+        `SELECT x.settings, x.roles, ${SETTINGS_VERSION_SQL} AS version
+           FROM (SELECT ${SETTINGS_SQL} AS settings, ${ROLES_SQL} AS roles) x`,
+      );
+      const { settings: settingRows, roles: roleRows, version: read } = both[0]!;
+      const parsed = parseRuleSettings(settingRows);
+      const ladder = approvalLadder(
+        roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
+        parsed.settings.approvalLimits,
+      );
+      cache.settings = { ...parsed, ladder };
+      lastSettings = { version: read, value: cache.settings };
+    }
   }
   const { settings, problems, ladder } = cache.settings;
   for (const problem of problems) {
