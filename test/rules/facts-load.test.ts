@@ -198,7 +198,7 @@ describe('rules/facts/load: booking facts from real rows', () => {
     );
   });
 
-  it('sees a change of the rules settings or of a role\'s approval limits at the next load', async () => {
+  it("sees a change of the rules settings or of a role's approval limits at the next load", async () => {
     const requester = await lab.user('facts-settings');
     const device = await lab.device();
     const { group } = await lab.reservation([{ device, user: requester, start: at(20), end: at(520) }]);
