@@ -26,7 +26,9 @@
  * 11-12. utilization of the last 7 and 30 days from the rollups, in one statement
  *     (../../rollups/facts.ts);
  * 13. the coming week's booked time per device and user (../../rollups/facts.ts).
- * With a cache (options.cache) shared by calls, 2-4, 6 and 11-13 only read what is not cached.
+ * With a cache (options.cache) shared by calls, 2-3 are not read again, 4 and 6 only for the
+ * devices not cached, and 11-13 only what is not cached. Without one, 2-3 are read and parsed
+ * only when their version (returned by read 1) changed since the last load of the process.
  *
  * The meaning of each number is in docs/rules.md, "Where the numbers come from"; the pure parts
  * live in ./limits.ts, ./usage.ts and ./settings.ts and are tested there.
