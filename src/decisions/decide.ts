@@ -53,6 +53,8 @@ export interface DecideOptions {
   /** The job name that caused it (booking_decisions.trigger). */
   readonly trigger: string;
   readonly logger?: Logger;
+  /** The reservation's rows, when the caller has just read them in the same transaction. */
+  readonly rows?: readonly ReservationRow[];
 }
 
 export interface RecordedDecision {
@@ -92,7 +94,7 @@ export async function decideReservation(
   groupedBookingId: string,
   options: DecideOptions,
 ): Promise<DecideResult> {
-  const rows = await reservationRows(trx, groupedBookingId);
+  const rows = options.rows ?? (await reservationRows(trx, groupedBookingId));
   if (rows.length === 0) return { decided: false, groupedBookingId, skipped: 'not_found' };
   const owners = rows.filter((r) => !r.isCollaborator);
   const facts = await loadFacts(trx, groupedBookingId, options);

@@ -44,6 +44,7 @@ import {
 } from './affected';
 import { type DecideResult, decideReservation } from './decide';
 import { reevaluationEventId } from './event-ids';
+import { type ReservationRow, reservationOfBooking } from './reservation';
 
 const HANDLER = 'rules';
 
@@ -146,7 +147,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
       const decide = async (
         ctx: EventContext,
         groupedBookingId: string,
-        options: { recomputeRollups?: boolean } = {},
+        options: { recomputeRollups?: boolean; rows?: readonly ReservationRow[] } = {},
       ): Promise<HandlerResult> => {
         const result = await decideReservation(ctx.trx, groupedBookingId, {
           snapshot: rules.current(),
@@ -154,6 +155,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
           eventId: ctx.eventId,
           trigger: ctx.jobName,
           logger: ctx.logger,
+          ...(options.rows ? { rows: options.rows } : {}),
         });
         if (result.decided) {
           const { outcome, decisions, evaluations } = result;
@@ -182,11 +184,12 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         return summary(result);
       };
 
+      // The booking's reservation and its rows in one read (decideReservation would read the rows).
       registry.register('booking.created', HANDLER, async (ctx) => {
-        const group = await groupOfBooking(ctx.trx, ctx.payload.bookingId);
+        const reservation = await reservationOfBooking(ctx.trx, ctx.payload.bookingId);
         // The scheduler may enqueue before its own insert is visible: retried with backoff.
-        if (group === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
-        return decide(ctx, group);
+        if (reservation === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
+        return decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
       });
       /** Pending reservations the booking's previous window may have blocked, each re-evaluated. */
       const releasePrevious = async (
@@ -211,28 +214,19 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
 
       registry.register('booking.updated', HANDLER, async (ctx) => {
         const { bookingId, previous } = ctx.payload;
-        const row = (await ctx
-          .trx(BOOKING_TABLE)
-          .where({ booking_id: bookingId })
-          .first('grouped_booking_id', 'device_id', 'start_time', 'end_time')) as
-          | {
-              grouped_booking_id: string;
-              device_id: number | null;
-              start_time: Date | null;
-              end_time: Date | null;
-            }
-          | undefined;
-        if (row === undefined) return { bookingId, skipped: 'booking_not_found' };
-        const decided = await decide(ctx, row.grouped_booking_id);
+        const reservation = await reservationOfBooking(ctx.trx, bookingId);
+        if (reservation === undefined) return { bookingId, skipped: 'booking_not_found' };
+        const decided = await decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
+        const row = reservation.rows.find((r) => r.bookingId === bookingId);
         const moved =
-          row.device_id !== previous.deviceId ||
-          row.start_time?.getTime() !== Date.parse(previous.startTime) ||
-          row.end_time?.getTime() !== Date.parse(previous.endTime);
+          row?.deviceId !== previous.deviceId ||
+          row.startsAt?.getTime() !== Date.parse(previous.startTime) ||
+          row.endsAt?.getTime() !== Date.parse(previous.endTime);
         if (!moved) return decided;
         // Moved away: what its previous window held back may fit now.
         return {
           ...decided,
-          ...(await releasePrevious(ctx, previous, row.grouped_booking_id, 'booking.updated')),
+          ...(await releasePrevious(ctx, previous, reservation.groupedBookingId, 'booking.updated')),
         };
       });
       registry.register('booking.cancelled', HANDLER, async (ctx) => {

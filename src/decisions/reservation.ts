@@ -13,7 +13,31 @@ export interface ReservationRow {
   readonly status: string | null;
   /** The canonical status (status_canonical); null when the legacy value is unrecognised. */
   readonly canonical: string | null;
+  readonly startsAt: Date | null;
+  readonly endsAt: Date | null;
 }
+
+interface RowOfReservation {
+  grouped_booking_id: string;
+  booking_id: number;
+  device_id: number;
+  is_collaborator: boolean;
+  status: string | null;
+  status_canonical: string | null;
+  start_time: Date | null;
+  end_time: Date | null;
+}
+
+const toRows = (rows: readonly RowOfReservation[]): ReservationRow[] =>
+  rows.map((r) => ({
+    bookingId: r.booking_id,
+    deviceId: r.device_id,
+    isCollaborator: r.is_collaborator,
+    status: r.status,
+    canonical: r.status_canonical,
+    startsAt: r.start_time,
+    endsAt: r.end_time,
+  }));
 
 export async function reservationRows(
   db: Knex | Knex.Transaction,
@@ -22,20 +46,36 @@ export async function reservationRows(
   const rows = (await db(BOOKING_TABLE)
     .where({ grouped_booking_id: groupedBookingId })
     .orderBy('booking_id')
-    .select('booking_id', 'device_id', 'is_collaborator', 'status', 'status_canonical')) as Array<{
-    booking_id: number;
-    device_id: number;
-    is_collaborator: boolean;
-    status: string | null;
-    status_canonical: string | null;
-  }>;
-  return rows.map((r) => ({
-    bookingId: r.booking_id,
-    deviceId: r.device_id,
-    isCollaborator: r.is_collaborator,
-    status: r.status,
-    canonical: r.status_canonical,
-  }));
+    .select(
+      'booking_id',
+      'device_id',
+      'is_collaborator',
+      'status',
+      'status_canonical',
+      'start_time',
+      'end_time',
+    )) as RowOfReservation[];
+  return toRows(rows);
+}
+
+/**
+ * The reservation a booking row belongs to, with all its rows (as reservationRows), in one
+ * read; undefined when no row has the booking id.
+ */
+export async function reservationOfBooking(
+  db: Knex | Knex.Transaction,
+  bookingId: number,
+): Promise<{ groupedBookingId: string; rows: ReservationRow[] } | undefined> {
+  const { rows } = await db.raw<{ rows: RowOfReservation[] }>(
+    `SELECT grouped_booking_id, booking_id, device_id, is_collaborator, status, status_canonical,
+            start_time, end_time
+       FROM ${BOOKING_TABLE}
+      WHERE grouped_booking_id = (SELECT grouped_booking_id FROM ${BOOKING_TABLE} WHERE booking_id = ? LIMIT 1)
+      ORDER BY booking_id`,
+    [bookingId],
+  );
+  const first = rows[0];
+  return first ? { groupedBookingId: first.grouped_booking_id, rows: toRows(rows) } : undefined;
 }
 
 /** booking_id -> status, for the rows of a reservation. */

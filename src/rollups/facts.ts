@@ -31,35 +31,37 @@ export interface DeviceUtilizationFacts {
 
 const DAY_MS = 86_400_000;
 
-async function windowUtilization(
-  db: Knex,
-  deviceIds: readonly number[],
-  from: Date,
-  to: Date,
-): Promise<Map<number, WindowUtilization>> {
-  const plan = planRange(from, to);
-  const { rows } = await db.raw<{
-    rows: Array<{ device_id: number; booked: number; capacity: number; covered: number }>;
-  }>(
-    `SELECT d.id AS device_id, coalesce(sum(c.booked_seconds), 0)::bigint AS booked,
+const WINDOW_SQL = `SELECT ?::int AS w, d.id AS device_id, coalesce(sum(c.booked_seconds), 0)::bigint AS booked,
             coalesce(sum(c.capacity_seconds), 0)::bigint AS capacity, coalesce(sum(c.len), 0)::bigint AS covered
        FROM unnest(?::int[]) AS d(id)
        LEFT JOIN (${COVERING_ROWS_SQL}) c ON c.device_id = d.id
-      GROUP BY d.id`,
-    [[...deviceIds], ...planBindings(plan)],
+      GROUP BY d.id`;
+
+/** Per window (in the order given) and device, the utilization; one statement for all windows. */
+async function windowsUtilization(
+  db: Knex,
+  deviceIds: readonly number[],
+  windows: ReadonlyArray<{ from: Date; to: Date }>,
+): Promise<Array<Map<number, WindowUtilization>>> {
+  const plans = windows.map((w) => planRange(w.from, w.to));
+  const { rows } = await db.raw<{
+    rows: Array<{ w: number; device_id: number; booked: number; capacity: number; covered: number }>;
+  }>(
+    plans.map(() => `(${WINDOW_SQL})`).join(' UNION ALL '),
+    plans.flatMap((plan, i) => [i, [...deviceIds], ...planBindings(plan)]),
   );
-  const seconds = (plan.to.getTime() - plan.from.getTime()) / 1000;
-  return new Map(
-    rows.map((r) => [
-      r.device_id,
-      {
-        booked_seconds: r.booked,
-        capacity_seconds: r.capacity,
-        utilization: utilization(r.booked, r.capacity),
-        coverage: r.covered / seconds,
-      },
-    ]),
-  );
+  const result = plans.map(() => new Map<number, WindowUtilization>());
+  for (const r of rows) {
+    const plan = plans[r.w]!;
+    const seconds = (plan.to.getTime() - plan.from.getTime()) / 1000;
+    result[r.w]!.set(r.device_id, {
+      booked_seconds: r.booked,
+      capacity_seconds: r.capacity,
+      utilization: utilization(r.booked, r.capacity),
+      coverage: r.covered / seconds,
+    });
+  }
+  return result;
 }
 
 /**
@@ -74,8 +76,10 @@ export async function deviceUtilizationFacts(
   const ids = [...new Set(deviceIds)];
   if (ids.length === 0) return [];
   const end = floorTo('hour', asOf);
-  const week = await windowUtilization(db, ids, new Date(end.getTime() - 7 * DAY_MS), end);
-  const month = await windowUtilization(db, ids, new Date(end.getTime() - 30 * DAY_MS), end);
+  const [week, month] = (await windowsUtilization(db, ids, [
+    { from: new Date(end.getTime() - 7 * DAY_MS), to: end },
+    { from: new Date(end.getTime() - 30 * DAY_MS), to: end },
+  ])) as [Map<number, WindowUtilization>, Map<number, WindowUtilization>];
   return ids.map((id) => ({ device_id: id, last7d: week.get(id)!, last30d: month.get(id)! }));
 }
 

@@ -3,12 +3,16 @@
  * event recomputes the hour and day buckets its old and new windows touch, in the event's
  * transaction, so the rollups commit together with the event's `processed_events` row.
  */
-import type { Knex } from 'knex';
 import { RowNotFoundError } from '../errors';
 import type { HandlerModule } from '../queues/handlers';
 import type { ComputeResult } from './compute';
 import type { PreviousDeviceWindow } from './incremental';
-import { recomputeForBookingEvent, recomputeForDeviceEvent } from './incremental';
+import {
+  bookingEventWindows,
+  recomputeForBookingEvent,
+  recomputeForDeviceEvent,
+  recomputeForWindows,
+} from './incremental';
 
 const HANDLER = 'rollups';
 
@@ -17,22 +21,17 @@ function summary(result: ComputeResult): { buckets: number; written: number } {
   return { buckets: result.buckets, written: result.written };
 }
 
-async function bookingExists(trx: Knex.Transaction, bookingId: number): Promise<boolean> {
-  const row = await trx('booking_table').where('booking_id', bookingId).first('booking_id');
-  return row !== undefined;
-}
-
 export const rollupHandlers: HandlerModule = {
   name: HANDLER,
   register(registry) {
     registry.register('booking.created', HANDLER, async ({ trx, payload }) => {
       // The scheduler may enqueue before its own insert is visible: not_found makes the runtime
       // retry with backoff instead of counting nothing. (updated/cancelled need no row: their
-      // previous window is recomputed either way.)
-      if (!(await bookingExists(trx, payload.bookingId))) {
-        throw new RowNotFoundError('booking_table', payload.bookingId);
-      }
-      return summary(await recomputeForBookingEvent(trx, payload.bookingId, null));
+      // previous window is recomputed either way.) One read: the row's window is what is
+      // recomputed, and its absence is the not-found.
+      const windows = await bookingEventWindows(trx, payload.bookingId, null);
+      if (windows.length === 0) throw new RowNotFoundError('booking_table', payload.bookingId);
+      return summary(await recomputeForWindows(trx, windows));
     });
     registry.register('booking.updated', HANDLER, async ({ trx, payload }) =>
       summary(await recomputeForBookingEvent(trx, payload.bookingId, payload.previous ?? null)),

@@ -8,24 +8,27 @@
  * the non-collaborator rows; a device with collaborator rows only is decided on its lowest
  * collaborator row, with `booking.isCollaborator` true). Reservations not found are absent.
  *
- * The queries, in order (thirteen, inside the caller's transaction or one of its own that turns
- * JIT off for them):
+ * The reads, in order (thirteen, in at most nine statements, inside the caller's transaction or
+ * one of its own; the first turns JIT off for the rest of it):
  *  1. the reservations' rows (booking_table by grouped_booking_id);
- *  2. the `rules.*` rows of admin_settings;
- *  3. every admin role's approval limits (the approval ladder);
- *  4. the devices (linked_devices: type, category, site, manufacturer, tags, both statuses,
- *     typed maintenance window);
- *  5. the requesters with their admin role;
- *  6. the devices' current owners;
+ *  2-3. the `rules.*` rows of admin_settings and every admin role's approval limits (the
+ *     approval ladder), in one statement;
+ *  4-6. in one statement: the devices (linked_devices: type, category, site, manufacturer, tags,
+ *     both statuses, typed maintenance window); the requesters with their admin role; the
+ *     devices' current owners;
  *  7. maintenance records of the devices' inventory devices that may meet the windows;
  *  8. confirmed owner rows of the devices within the turnaround time of each window (conflicts;
  *     one index range per window, via unnest + LATERAL);
  *  9. for the windows something blocks, confirmed owner rows up to the 90-day horizon of the
- *     next-free-window search (a window nothing blocks is its own next free window);
+ *     next-free-window search (a window nothing blocks is its own next free window; not run
+ *     when nothing is blocked);
  * 10. the requesters' own bookings that count toward usage;
- * 11-12. utilization of the last 7 and 30 days from the rollups (../../rollups/facts.ts);
+ * 11-12. utilization of the last 7 and 30 days from the rollups, in one statement
+ *     (../../rollups/facts.ts);
  * 13. the coming week's booked time per device and user (../../rollups/facts.ts).
- * With a cache (options.cache) shared by calls, 2-4, 6 and 11-13 only read what is not cached.
+ * With a cache (options.cache) shared by calls, 2-3 are not read again, 4 and 6 only for the
+ * devices not cached, and 11-13 only what is not cached. Without one, 2-3 are read and parsed
+ * only when their version (returned by read 1) changed since the last load of the process.
  *
  * The meaning of each number is in docs/rules.md, "Where the numbers come from"; the pure parts
  * live in ./limits.ts, ./usage.ts and ./settings.ts and are tested there.
@@ -95,6 +98,26 @@ export function createBookingFactsCache(now: Date): BookingFactsCache {
 
 type RoleLadder = ReturnType<typeof approvalLadder>;
 
+/**
+ * The `rules.*` settings and every role's approval limits, each as one JSON array (small tables,
+ * read whole, in a fixed order), and their version: the md5 of exactly that text. The first read
+ * of every load returns the version (computed in Postgres, nothing else sent back); the lists are
+ * read and parsed again only when it differs from the version of the last ones parsed, kept
+ * below for the whole process. Equal text parses to equal settings and ladder, so the cached ones
+ * are exactly what reading them again would give: a change made by the legacy backend is seen by
+ * the next load, as before.
+ */
+const SETTINGS_SQL = `(SELECT coalesce(json_agg(json_build_object('key', key, 'value', value) ORDER BY key), '[]')
+    FROM admin_settings WHERE key LIKE 'rules.%')`;
+const ROLES_SQL = `(SELECT coalesce(json_agg(json_build_object('role', role, 'status', status,
+                                               'approval_limits', approval_limits) ORDER BY id), '[]')
+    FROM admin_roles WHERE approval_limits IS NOT NULL)`;
+/** Over a row `x` with the two lists as columns `settings` and `roles`. */
+const SETTINGS_VERSION_SQL = `md5(x.settings::text || ':' || x.roles::text)`;
+
+type CachedSettings = NonNullable<BookingFactsCache['settings']>;
+let lastSettings: { version: string; value: CachedSettings } | undefined;
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const MINUTE_MS = 60_000;
@@ -129,6 +152,15 @@ interface DeviceRow {
   maintenance_starts_at: Date | null;
   maintenance_ends_at: Date | null;
 }
+
+/** The devices' timestamptz columns as JSON gives them (ISO 8601 text, session time zone UTC). */
+interface DeviceTimes {
+  maintenance_starts_at: string | null;
+  maintenance_ends_at: string | null;
+}
+
+/** A timestamptz read through JSON, as the driver would give it (a Date, millisecond precision). */
+const jsonTime = (value: string | null): Date | null => (value === null ? null : new Date(value));
 
 interface RequesterRow {
   id: number;
@@ -216,13 +248,11 @@ export async function loadBookingFacts(
   const ids = [...new Set(groupedBookingIds)];
   if (ids.length === 0) return new Map();
   // The utilization statements look expensive to the planner (multiranges, generate_series):
-  // JIT would spend seconds compiling them on every call, for nothing. SET LOCAL needs a
-  // transaction: the caller's (where it stays in force until its end), or one of our own.
-  const run = async (trx: Knex | Knex.Transaction) => {
-    await trx.raw('SET LOCAL jit = off');
-    return load(trx, ids, options);
-  };
-  return db.isTransaction ? run(db) : db.transaction(run);
+  // JIT would spend seconds compiling them on every call, for nothing. The first read turns it
+  // off for the rest of the transaction (set_config(..., true), as SET LOCAL, without a round
+  // trip of its own): the caller's transaction, where it stays in force until its end, or one
+  // of our own.
+  return db.isTransaction ? load(db, ids, options) : db.transaction((trx) => load(trx, ids, options));
 }
 
 async function load(
@@ -233,14 +263,22 @@ async function load(
   const now = options.now;
   const result = new Map<string, BookingFacts[]>();
 
-  // 1. The reservations' rows.
-  const { rows: reservationRows } = await db.raw<{ rows: ReservationRow[] }>(
+  // 1. The reservations' rows (and JIT off, see loadBookingFacts).
+  const { rows: fetched } = await db.raw<{
+    rows: Array<ReservationRow & { jit?: string; settings_version: string | null }>;
+  }>(
     `SELECT booking_id, device_id, user_id, is_collaborator, grouped_booking_id, start_time, end_time,
-            status_canonical
+            status_canonical, set_config('jit', 'off', true) AS jit,
+            CASE WHEN ?::boolean THEN (SELECT ${SETTINGS_VERSION_SQL}
+                                         FROM (SELECT ${SETTINGS_SQL} AS settings, ${ROLES_SQL} AS roles) x)
+            END AS settings_version
        FROM booking_table
       WHERE grouped_booking_id = ANY(?::varchar[])
       ORDER BY grouped_booking_id, device_id, booking_id`,
-    [[...ids]],
+    [options.cache?.settings === undefined, [...ids]],
+  );
+  const reservationRows: ReservationRow[] = fetched.map(
+    ({ jit: _jit, settings_version: _version, ...row }) => row,
   );
   if (reservationRows.length === 0) return result;
   const rowsByReservation = groupBy(reservationRows, (r) => r.grouped_booking_id);
@@ -255,20 +293,32 @@ async function load(
   if (cache.now !== now.getTime()) throw new Error('loadBookingFacts: the cache was made for another now');
   const missing = <T>(map: Map<number, T>) => deviceIds.filter((id) => !map.has(id));
 
-  // 2. Settings and 3. the approval ladder (every role's limits).
+  // 2. Settings and 3. the approval ladder (every role's limits): read and parsed again only when
+  // the version the first read returned differs from the last one parsed (see SETTINGS_SQL).
   if (!cache.settings) {
-    const { rows: settingRows } = await db.raw<{ rows: Array<{ key: string; value: unknown }> }>(
-      `SELECT key, value FROM admin_settings WHERE key LIKE 'rules.%' ORDER BY key`,
-    );
-    const parsed = parseRuleSettings(settingRows);
-    const { rows: roleRows } = await db.raw<{
-      rows: Array<{ role: string; status: string | null; approval_limits: unknown }>;
-    }>(`SELECT role, status, approval_limits FROM admin_roles WHERE approval_limits IS NOT NULL ORDER BY id`);
-    const ladder = approvalLadder(
-      roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
-      parsed.settings.approvalLimits,
-    );
-    cache.settings = { ...parsed, ladder };
+    const version = fetched[0]!.settings_version;
+    if (lastSettings && version !== null && lastSettings.version === version) {
+      cache.settings = lastSettings.value;
+    } else {
+      const { rows: both } = await db.raw<{
+        rows: Array<{
+          settings: Array<{ key: string; value: unknown }>;
+          roles: Array<{ role: string; status: string | null; approval_limits: unknown }>;
+          version: string;
+        }>;
+      }>(
+        `SELECT x.settings, x.roles, ${SETTINGS_VERSION_SQL} AS version
+           FROM (SELECT ${SETTINGS_SQL} AS settings, ${ROLES_SQL} AS roles) x`,
+      );
+      const { settings: settingRows, roles: roleRows, version: read } = both[0]!;
+      const parsed = parseRuleSettings(settingRows);
+      const ladder = approvalLadder(
+        roleRows.map((r) => ({ role: r.role, status: r.status, approvalLimits: r.approval_limits })),
+        parsed.settings.approvalLimits,
+      );
+      cache.settings = { ...parsed, ladder };
+      lastSettings = { version: read, value: cache.settings };
+    }
   }
   const { settings, problems, ladder } = cache.settings;
   for (const problem of problems) {
@@ -276,50 +326,52 @@ async function load(
     options.onSettingsProblem?.(problem);
   }
 
-  // 4. Devices.
+  // 4. Devices, 5. requesters with their admin role, 6. the devices' current owners: one
+  // statement, each list as a JSON array (devices and owners only for ids not cached yet).
   const newDevices = missing(cache.devices);
-  if (newDevices.length > 0) {
-    const { rows: deviceRows } = await db.raw<{ rows: DeviceRow[] }>(
-      `SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable, site_name,
-              manufacturer_name, tags, scheduler_status, inventory_status, inventory_device_id,
-              maintenance_starts_at, maintenance_ends_at
-         FROM linked_devices
-        WHERE device_id = ANY(?::int[])`,
-      [newDevices],
-    );
-    for (const id of newDevices) cache.devices.set(id, null);
-    for (const d of deviceRows) cache.devices.set(d.device_id, d);
+  const newOwners = missing(cache.owners);
+  const { rows: lists } = await db.raw<{
+    rows: Array<{
+      devices: Array<Omit<DeviceRow, 'maintenance_starts_at' | 'maintenance_ends_at'> & DeviceTimes>;
+      requesters: RequesterRow[];
+      owners: OwnerRow[];
+    }>;
+  }>(
+    `SELECT (SELECT coalesce(json_agg(d), '[]')
+               FROM (SELECT device_id, device_name, inventory_name, device_type_name, category, is_schedulable,
+                            site_name, manufacturer_name, tags, scheduler_status, inventory_status,
+                            inventory_device_id, maintenance_starts_at, maintenance_ends_at
+                       FROM linked_devices
+                      WHERE device_id = ANY(?::int[])) d) AS devices,
+            (SELECT coalesce(json_agg(u), '[]')
+               FROM (SELECT u.id, u.username, u.is_admin, r.role, r.status AS role_status, r.approval_limits
+                       FROM user_table u
+                       LEFT JOIN admin_roles r ON r.user_id = u.id
+                      WHERE u.id = ANY(?::int[])) u) AS requesters,
+            (SELECT coalesce(json_agg(o ORDER BY o.device_id, o.owner_id), '[]')
+               FROM (SELECT o.device_id, o.owner_id, u.username
+                       FROM device_ownership o
+                       JOIN user_table u ON u.id = o.owner_id
+                      WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL) o) AS owners`,
+    [newDevices, requesterIds, newOwners],
+  );
+  const { devices: deviceRows, requesters: requesterRows, owners: ownerRows } = lists[0]!;
+  for (const id of newDevices) cache.devices.set(id, null);
+  for (const d of deviceRows) {
+    cache.devices.set(d.device_id, {
+      ...d,
+      maintenance_starts_at: jsonTime(d.maintenance_starts_at),
+      maintenance_ends_at: jsonTime(d.maintenance_ends_at),
+    });
   }
   const devices = new Map<number, DeviceRow>();
   for (const id of deviceIds) {
     const d = cache.devices.get(id);
     if (d) devices.set(id, d);
   }
-
-  // 5. Requesters.
-  const { rows: requesterRows } = await db.raw<{ rows: RequesterRow[] }>(
-    `SELECT u.id, u.username, u.is_admin, r.role, r.status AS role_status, r.approval_limits
-       FROM user_table u
-       LEFT JOIN admin_roles r ON r.user_id = u.id
-      WHERE u.id = ANY(?::int[])`,
-    [requesterIds],
-  );
   const requesters = new Map(requesterRows.map((r) => [r.id, r]));
-
-  // 6. Owners.
-  const newOwners = missing(cache.owners);
-  if (newOwners.length > 0) {
-    const { rows: ownerRows } = await db.raw<{ rows: OwnerRow[] }>(
-      `SELECT o.device_id, o.owner_id, u.username
-         FROM device_ownership o
-         JOIN user_table u ON u.id = o.owner_id
-        WHERE o.device_id = ANY(?::int[]) AND o.revoked_at IS NULL
-        ORDER BY o.device_id, o.owner_id`,
-      [newOwners],
-    );
-    const byDevice = groupBy(ownerRows, (o) => o.device_id);
-    for (const id of newOwners) cache.owners.set(id, byDevice.get(id) ?? []);
-  }
+  const byDevice = groupBy(ownerRows, (o) => o.device_id);
+  for (const id of newOwners) cache.owners.set(id, byDevice.get(id) ?? []);
   const ownersByDevice = cache.owners;
 
   // What each decided row needs: its device type's turnaround, the limits and the search range.
@@ -385,8 +437,7 @@ async function load(
 
   // 8. Confirmed owner rows of the devices within the turnaround time of each window: the
   // conflicts. 9. Only for the windows something blocks, the rows up to the free-window horizon
-  // (a window nothing blocks is its own next free window); run even when there are none, so the
-  // number of queries stays the same.
+  // (a window nothing blocks is its own next free window).
   const near = await busyRowsIn(
     db,
     decided.map(({ row }) => {
@@ -419,16 +470,20 @@ async function load(
       )
     );
   });
-  const horizon = await busyRowsIn(
-    db,
-    blocked.map(({ row }) => ({
-      deviceId: row.device_id,
-      lo: row.start_time.getTime() - turnaroundMs(row.device_id),
-      hi:
-        Math.max(row.start_time.getTime() + FREE_WINDOW_HORIZON_DAYS * DAY_MS, row.end_time.getTime()) +
-        turnaroundMs(row.device_id),
-    })),
-  );
+  // (A window nothing blocks is its own next free window: no read when none is blocked.)
+  const horizon =
+    blocked.length === 0
+      ? []
+      : await busyRowsIn(
+          db,
+          blocked.map(({ row }) => ({
+            deviceId: row.device_id,
+            lo: row.start_time.getTime() - turnaroundMs(row.device_id),
+            hi:
+              Math.max(row.start_time.getTime() + FREE_WINDOW_HORIZON_DAYS * DAY_MS, row.end_time.getTime()) +
+              turnaroundMs(row.device_id),
+          })),
+        );
   const horizonByDevice = groupBy(horizon, (b) => b.device_id);
   const blockedRows = new Set(blocked.map((d) => d.row));
 

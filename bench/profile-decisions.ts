@@ -1,0 +1,172 @@
+/**
+ * Where the time of one `booking.created` goes (not a test, not part of `npm run bench`):
+ * `npx tsx bench/profile-decisions.ts [--events 150] [--explain 0] [--keep]`.
+ *
+ * Builds the decision bench's lab (bench/decisions.ts: seedLab with 100 devices, 200 users, 60
+ * days of history) in its own database, inserts new pending requests, then delivers one
+ * `booking.created` per request through processEvent with every shipped handler module
+ * (src/handlers.ts), one after the other (no BullMQ, no concurrency: the cost of one event).
+ * Prints the wall time and the Node CPU per event, then every statement the event ran with its
+ * wall time per event (from knex's query / query-response events: round trip included) and how
+ * many times it ran per event. `--explain N` runs EXPLAIN (ANALYZE, BUFFERS) on the N slowest
+ * reads with the bindings of their first run (inside a transaction rolled back).
+ * The first 20 events warm up and are not counted.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../src/config';
+import { parsePayload, queueOf } from '../src/contracts';
+import { createKnex, ident, withDatabase } from '../src/db/knex';
+import { migrateLatest } from '../src/db/migrator';
+import { seedLab } from '../src/demo/seed';
+import type { AppDeps } from '../src/deps';
+import { HANDLER_MODULES } from '../src/handlers';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
+import { HandlerRegistry } from '../src/queues/handlers';
+import { processEvent } from '../src/queues/process-event';
+import { RuleSetStore } from '../src/rules/store';
+
+const WARM_UP = 20;
+
+interface QueryEvent {
+  __knexQueryUid: string;
+  sql: string;
+  bindings?: readonly unknown[];
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '150' },
+      explain: { type: 'string', default: '0' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const config = loadConfig();
+  const name = `provdb_profile_decisions_${process.pid}`;
+  const admin = createKnex(withDatabase(config.databaseUrl, 'postgres'), { poolMax: 1 });
+  await admin.raw(`CREATE DATABASE ${ident(name)}`);
+  const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: 4 });
+  const store = await RuleSetStore.open({ dir: config.rulesDir, watch: false });
+  try {
+    await migrateLatest(knex);
+    await seedLab(knex, {
+      seed: 7,
+      devices: 100,
+      users: 200,
+      historyDays: 60,
+      futureDays: 14,
+      bookingsPerDay: 150,
+    });
+    const ids = await insertRequests(knex, WARM_UP + Number(values.events));
+    const handlers = new HandlerRegistry();
+    const logger = createLogger('error');
+    const deps = { config, logger, knex, rules: store, metrics: createMetrics(new Registry()), onClose() {} };
+    for (const m of HANDLER_MODULES) await m.register(handlers, deps as unknown as AppDeps);
+
+    const stats = new Map<string, { n: number; ms: number; first: QueryEvent }>();
+    const started = new Map<string, number>();
+    let counting = false;
+    const key = (sql: string) => `[${sql.length}] ${sql.replace(/\s+/g, ' ').trim().slice(0, 110)}`;
+    knex.on('query', (q: QueryEvent) => started.set(q.__knexQueryUid, performance.now()));
+    knex.on('query-response', (_r: unknown, q: QueryEvent) => {
+      const t0 = started.get(q.__knexQueryUid);
+      started.delete(q.__knexQueryUid);
+      if (t0 === undefined || !counting) return;
+      const k = key(q.sql);
+      const s = stats.get(k) ?? { n: 0, ms: 0, first: q };
+      s.n += 1;
+      s.ms += performance.now() - t0;
+      stats.set(k, s);
+    });
+    const deliver = (bookingId: number) => {
+      const payload = parsePayload('booking.created', {
+        eventId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        bookingId,
+      });
+      return processEvent(
+        { knex, handlers, logger },
+        {
+          jobName: 'booking.created',
+          payload,
+          queue: queueOf('booking.created'),
+          jobId: randomUUID(),
+          attempt: 1,
+        },
+      );
+    };
+    for (const id of ids.slice(0, WARM_UP)) await deliver(id);
+    const measured = ids.slice(WARM_UP);
+    counting = true;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const id of measured) await deliver(id);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    counting = false;
+    const per = (x: number) => (x / measured.length).toFixed(2);
+    const sorted = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+    const sqlMs = sorted.reduce((sum, [, s]) => sum + s.ms, 0);
+    const statements = sorted.reduce((sum, [, s]) => sum + s.n, 0);
+    console.log(
+      `${measured.length} events one after the other: ${per(wall)} ms wall per event, ` +
+        `${per((cpu.user + cpu.system) / 1000)} ms Node CPU, ${per(sqlMs)} ms in ${per(statements)} statements`,
+    );
+    for (const [k, s] of sorted) console.log(`${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${k}`);
+    for (const [k, s] of sorted.slice(0, Number(values.explain))) {
+      if (!/^\s*(\(?\s*SELECT|WITH)/i.test(s.first.sql) || /pg_advisory|INSERT INTO/i.test(s.first.sql))
+        continue;
+      await knex
+        .transaction(async (trx) => {
+          await trx.raw('SET LOCAL jit = off');
+          // knex numbered the statement's placeholders $1, $2, ... in order: back to knex's `?`.
+          const sql = s.first.sql.replace(/\$\d+/g, '?');
+          const r = await trx.raw<{ rows: Array<Record<string, string>> }>(
+            `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
+            (s.first.bindings ?? []) as Knex.RawBinding[],
+          );
+          console.log(`\n=== ${k}\n${r.rows.map((x) => x['QUERY PLAN']).join('\n')}`);
+          throw new Error('rollback');
+        })
+        .catch((error: Error) => {
+          if (error.message !== 'rollback') console.log(`\n=== ${k}\nEXPLAIN failed: ${error.message}`);
+        });
+    }
+  } finally {
+    await store.close();
+    await knex.destroy();
+    if (!values.keep) await admin.raw(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    await admin.destroy();
+  }
+}
+
+/** New pending single-device requests over the coming two weeks (as bench/decisions.ts). */
+async function insertRequests(knex: Knex, count: number): Promise<number[]> {
+  const { rows } = await knex.raw<{ rows: Array<{ booking_id: number }> }>(
+    `WITH u AS (SELECT array_agg(id ORDER BY id) AS ids FROM user_table),
+          d AS (SELECT array_agg(device_id ORDER BY device_id) AS ids FROM linked_devices WHERE is_schedulable),
+          r AS (SELECT g, date_trunc('hour', now() AT TIME ZONE 'UTC') + make_interval(hours => 1 + floor(random() * 14 * 24)::int) AS s,
+                       1 + floor(random() * 6)::int AS h, random() AS ru, random() AS rd
+                  FROM generate_series(1, ?::int) g)
+     INSERT INTO booking_table (device_id, user_id, is_collaborator, grouped_booking_id, start_time, end_time,
+                                status, comment, collaborators, created_at)
+     SELECT d.ids[1 + floor(r.rd * cardinality(d.ids))::int], u.ids[1 + floor(r.ru * cardinality(u.ids))::int], false,
+            gen_random_uuid()::text, r.s, r.s + make_interval(hours => r.h), 'pending', 'bench request', '[]',
+            now() AT TIME ZONE 'UTC'
+       FROM r, u, d
+      ORDER BY r.g
+     RETURNING booking_id`,
+    [count],
+  );
+  await knex.raw('ANALYZE');
+  return rows.map((r) => r.booking_id).sort((a, b) => a - b);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`profile: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
