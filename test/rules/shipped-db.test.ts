@@ -3,6 +3,7 @@
 // its own transaction, rolled back afterwards, so settings and rows never leak between cases.
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
+import { computeTargets } from '../../src/rollups/compute';
 import { bookingFactsSchema } from '../../src/rules/facts/catalog';
 import { loadBookingFacts } from '../../src/rules/facts/load';
 import { evaluateGroup, type GroupDecision } from '../../src/rules/group';
@@ -500,6 +501,43 @@ describe('shipped booking rules on real rows', () => {
       assert.equal(ten.reasons[0]!.approver, 'admin');
       assert.match(ten.reasons[0]!.message, /0\.77 of the next 7/);
       assert.deepEqual(codes(await run(8)), []);
+    });
+
+    it('long-booking-on-busy-device from the rollups: 80% of the last 7 days needs an admin; 70% does not', async () => {
+      const run = (bookedUntil: number) =>
+        decide(async (lab, trx) => {
+          const { device, group } = await plain(lab, { start: at(20), end: at(30) });
+          const other = await lab.user();
+          await lab.booking({
+            device,
+            user: other,
+            start: at(-168),
+            end: at(bookedUntil),
+            status: 'confirmed',
+          });
+          // The rollups of the last days, as the rollup handlers keep them: days and hours.
+          await computeTargets(
+            trx,
+            [
+              { deviceId: device, granularity: 'hour', start: at(-200), end: NOW },
+              {
+                deviceId: device,
+                granularity: 'day',
+                start: new Date('2026-11-15T00:00:00Z'),
+                end: new Date('2026-11-24T00:00:00Z'),
+              },
+            ],
+            { asOf: NOW },
+          );
+          return group;
+        });
+      const busy = await run(-34);
+      // The requester alone in the device's coming week of a busy device: hoarding too.
+      assert.deepEqual(codes(busy), ['BUSY_DEVICE_LONG_BOOKING', 'HOARDING']);
+      assert.equal(busy.outcome, 'require_approval');
+      assert.match(busy.reasons[0]!.message, /booked 0\.8 of the last 7 days/);
+      const quieter = await run(-50);
+      assert.deepEqual(codes(quieter), []);
     });
 
     it('hoarding: holding two thirds of a busy week is flagged; 44% is not', async () => {
