@@ -167,12 +167,26 @@ describe('rollups/reconcile: the periodic reconciliation job', function () {
       assert.equal(scheduler?.every, 1000);
       assert.equal(scheduler?.name, 'rollups.reconcile');
 
-      // Three workers consuming the queue still run each scheduled slot once.
-      const rows = await waitUntil('three reconciliation runs', async () => {
+      // Three workers consuming the queue still run each scheduled slot once: no run is taken
+      // for a duplicate, and the runs are an interval apart (the upserts added no extra runs).
+      const rows = await waitUntil('four reconciliation runs', async () => {
         const found = await reconcileRows(db.knex);
-        return found.length >= 3 ? found : undefined;
+        return found.length >= 4 ? found : undefined;
       });
-      assert.equal(new Set(rows.map((r) => r.job_id)).size, rows.length);
+      const due = rows.map((r) => Number(r.job_id.split(':').pop())).sort((a, b) => a - b);
+      assert.deepEqual(
+        due.slice(1).map((ms, i) => ms - due[i]!),
+        due.slice(1).map(() => 1000),
+        `due times ${due.join(', ')}`,
+      );
+      let duplicates = 0;
+      for (const app of apps) {
+        const metric = await app.deps.metrics.registry.getSingleMetric('provdb_jobs_processed_total')!.get();
+        for (const v of metric.values) {
+          if (v.labels.job === 'rollups.reconcile' && v.labels.outcome === 'duplicate') duplicates += v.value;
+        }
+      }
+      assert.equal(duplicates, 0);
     });
 
     it('schedules again when Redis comes back without its data', async () => {
