@@ -105,10 +105,14 @@ function watchWorker(worker: Worker, queue: QueueName, logger: Logger, deps: Pro
     lastError = error.message;
     logger.warn({ queue, err: error.message, repeats }, `worker ${queue}: ${error.message}`);
   });
-  worker.on('ready', () => {
+  const onReady = () => {
     if (lastError !== undefined) logger.info({ queue }, `worker ${queue}: connected again`);
     lastError = undefined;
-  });
+  };
+  // The Worker emits 'ready' once, for its first connection; its backend's 'ready' follows every
+  // reconnection of its connections too, which is when the operator wants to read it is back.
+  worker.on('ready', onReady);
+  worker.getBackend().on('ready', onReady);
   worker.on('stalled', (jobId: string) => {
     logger.warn(
       { queue, jobId },

@@ -83,6 +83,9 @@ describe('fault: Redis killed and restarted empty', function () {
         [1, 1],
         `worker ${i + 1}: ${lost.length} loss and ${restored.length} recovery lines`,
       );
+      // The queue's worker says it is back too, once.
+      const back = worker.logs.filter((l) => l.msg === 'worker bookings: connected again');
+      assert.equal(back.length, 1, `worker ${i + 1}: ${back.length} "connected again" lines`);
     }
   });
 });
