@@ -49,7 +49,10 @@ import { type ReservationRow, reservationOfBooking } from './reservation';
 const HANDLER = 'rules';
 
 /** What the helpers below need of a handler's context (whatever the job). */
-type EventContext = Pick<HandlerContext, 'trx' | 'eventId' | 'jobName' | 'logger' | 'enqueueAfterCommit'>;
+type EventContext = Pick<
+  HandlerContext,
+  'trx' | 'eventId' | 'jobName' | 'logger' | 'enqueueAfterCommit' | 'afterCommit'
+>;
 
 type Cause =
   | 'device.status_changed'
@@ -65,11 +68,6 @@ export interface BookingRuleHandlerOptions {
   readonly rules?: { current(): RuleSetSnapshot };
   /** Where committed decisions are counted; deps.metrics.rules by default. */
   readonly metrics?: RulesMetrics;
-}
-
-/** Runs `fn` once the transaction has committed (never if it rolls back). */
-function afterCommit(trx: Knex.Transaction, fn: () => void): void {
-  trx.executionPromise.then(fn, () => undefined);
 }
 
 function summary(result: DecideResult): HandlerResult {
@@ -159,7 +157,7 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         });
         if (result.decided) {
           const { outcome, decisions, evaluations } = result;
-          afterCommit(ctx.trx, () => metrics.countDecision(outcome, decisions.length, evaluations));
+          ctx.afterCommit(() => metrics.countDecision(outcome, decisions.length, evaluations));
           const log = result.statusChanged > 0 || result.conflict ? 'info' : 'debug';
           ctx.logger[log](
             {

@@ -55,6 +55,11 @@ export interface HandlerContext<N extends JobName = JobName> {
    * eventId. Throws when the payload breaks the follow-up's contract.
    */
   enqueueAfterCommit<M extends JobName>(name: M, payload: EventInput<M>, options?: FollowUpOptions): string;
+  /**
+   * Runs `fn` once this event's transaction has committed (never if it rolls back, nor for a
+   * duplicate delivery): for what must count only committed effects, such as metrics.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: lets `async (ctx) => { ... }` (Promise<void>) be a handler

@@ -96,7 +96,8 @@ export async function processEvent<N extends JobName>(
   const eventId = (event.payload as { eventId: string }).eventId;
   const occurredAt = new Date((event.payload as { occurredAt: string }).occurredAt);
 
-  return deps.knex.transaction(async (trx): Promise<ProcessResult> => {
+  const onCommit: Array<() => void> = [];
+  const processed = await deps.knex.transaction(async (trx): Promise<ProcessResult> => {
     if (options.statementTimeoutMs) {
       await trx.raw(`SELECT set_config('statement_timeout', ?, true)`, [`${options.statementTimeoutMs}ms`]);
     }
@@ -132,6 +133,9 @@ export async function processEvent<N extends JobName>(
           followUps.push(followUp);
           return followUp.payload.eventId;
         },
+        afterCommit(fn) {
+          onCommit.push(fn);
+        },
       };
       let result: Awaited<ReturnType<Handler>>;
       try {
@@ -151,6 +155,17 @@ export async function processEvent<N extends JobName>(
     }
     return { outcome: 'completed', results, followUps };
   });
+  for (const fn of onCommit) {
+    try {
+      fn();
+    } catch (error) {
+      deps.logger.warn(
+        { eventId, err: (error as Error).message },
+        `after-commit callback failed: ${(error as Error).message}`,
+      );
+    }
+  }
+  return processed;
 }
 
 async function duplicate(

@@ -13,10 +13,10 @@
  * A redelivered run (retried, recovered after a stall, `jobs retry`) has the same job id, so the
  * same eventId, and processed_events keeps it to one effect.
  */
-import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { completeEvent, type EventInput, type JobName, type QueueName, queueOf } from '../contracts';
 import type { Logger } from '../logger';
+import { uuidV5 } from './event-ids';
 import type { Producer } from './producer';
 
 /** The payload of a scheduled job without its envelope (eventId, occurredAt are per run). */
@@ -46,16 +46,12 @@ export function checkSchedule<N extends JobName>(schedule: JobSchedule<N>): JobS
   return Object.freeze({ ...schedule });
 }
 
-// A fixed namespace for name-based (version 5 style) UUIDs of scheduled runs.
-const NAMESPACE = Buffer.from('6f0c8a52d1e44b0e9a3c2b7d5e1f4a90', 'hex');
+// The namespace of the event ids of scheduled runs (a fixed, random v4 UUID).
+const SCHEDULED_RUN_NAMESPACE = '6f0c8a52-d1e4-4b0e-9a3c-2b7d5e1f4a90';
 
 /** The eventId of one scheduled run: a UUID derived from its queue and BullMQ job id. */
 export function scheduledEventId(queue: string, jobId: string): string {
-  const hash = createHash('sha1').update(NAMESPACE).update(`${queue}\n${jobId}`).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50; // version 5
-  hash[8] = (hash[8]! & 0x3f) | 0x80; // RFC 4122 variant
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5(`${queue}\n${jobId}`, SCHEDULED_RUN_NAMESPACE);
 }
 
 /** True for a job a BullMQ job scheduler added. */

@@ -24,10 +24,10 @@
  * The rule set comes from `deps.rules` (the worker's RuleSetStore) when the application has one;
  * otherwise the module opens its own store on RULES_DIR at registration.
  */
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppDeps } from '../deps';
 import { createTopologyMetrics, type TopologyMetrics } from '../metrics/topologies';
+import { uuidV5 } from '../queues/event-ids';
 import type { HandlerContext, HandlerModule, HandlerRegistry } from '../queues/handlers';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import { RuleSetStore } from '../rules/store';
@@ -50,30 +50,12 @@ export interface TopologyHandlerOptions {
   metrics?: TopologyMetrics;
 }
 
-/** The namespace of provdb-worker's derived event ids (the same as src/decisions' once merged). */
-const EVENT_ID_NAMESPACE = '6f1d7c52-3b8e-4a6f-9c0d-2e5b8a41f7d3';
-
-/** The RFC 9562 version 5 UUID of `name` in `namespace` (SHA-1 of both). */
-export function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /**
  * The eventId of a fan-out job: the version 5 UUID of `<key>:<triggering eventId>`, so the same
  * trigger always yields the same follow-ups.
  */
 export function derivedEventId(parentEventId: string, key: string): string {
   return uuidV5(`${key}:${parentEventId}`);
-}
-
-/** Runs `fn` once the (top-level) transaction has committed; never after a rollback. */
-function afterCommit(trx: Knex.Transaction, fn: () => void): void {
-  trx.executionPromise.then(fn, () => undefined);
 }
 
 function snapshotGetter(source: RulesSource): () => RuleSetSnapshot {
@@ -96,7 +78,7 @@ interface ReviewSetup {
 
 function registerReviews(registry: HandlerRegistry, setup: ReviewSetup): void {
   for (const job of REVIEW_JOBS) {
-    registry.register(job, HANDLER, async ({ trx, payload, eventId }) => {
+    registry.register(job, HANDLER, async ({ trx, payload, eventId, afterCommit }) => {
       const check = await reviewTopologyById(trx, payload.topologyId, {
         now: setup.now(),
         trigger: { eventId, job },
@@ -104,7 +86,7 @@ function registerReviews(registry: HandlerRegistry, setup: ReviewSetup): void {
       });
       const metrics = setup.metrics();
       if (metrics && !check.recorded.stale) {
-        afterCommit(trx, () => metrics.reviewed(check.result.outcome, check.result.findings));
+        afterCommit(() => metrics.reviewed(check.result.outcome, check.result.findings));
       }
       return {
         outcome: check.result.outcome,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { eventId } from '../../src/contracts/common';
-import { reevaluationEventId, rulesChangedEventId, uuidV5 } from '../../src/decisions/event-ids';
+import { reevaluationEventId, rulesChangedEventId } from '../../src/decisions/event-ids';
+import { uuidV5 } from '../../src/queues/event-ids';
 
 describe('decisions/event-ids', () => {
   it('computes RFC 9562 version 5 UUIDs (the RFC example: www.example.com in the DNS namespace)', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parsePayload } from '../../src/contracts';
-import { derivedEventId, uuidV5 } from '../../src/topologies/handlers';
+import { uuidV5 } from '../../src/queues/event-ids';
+import { derivedEventId } from '../../src/topologies/handlers';
 
 describe('topologies/handlers: derived event ids', () => {
   it('are RFC 9562 version 5 UUIDs (the RFC example: www.example.com in the DNS namespace)', () => {
