@@ -76,6 +76,16 @@ const percentile = (sorted: number[], p: number) =>
 const round = (x: number, digits = 1) => +x.toFixed(digits);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The lab the decision benches seed (also bench/profile-decisions.ts). */
+export const BENCH_LAB = {
+  seed: 7,
+  devices: 100,
+  users: 200,
+  historyDays: 60,
+  futureDays: 14,
+  bookingsPerDay: 150,
+} as const;
+
 async function prepareDatabase(config: Config, name: string, log: (m: string) => void): Promise<Knex> {
   const admin = createKnex(withDatabase(config.databaseUrl, 'postgres'), { poolMax: 1 });
   try {
@@ -87,14 +97,7 @@ async function prepareDatabase(config: Config, name: string, log: (m: string) =>
   const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: 4 });
   await migrateLatest(knex);
   log('decisions: seeding a lab (100 devices, 200 users, 60 days of history)');
-  await seedLab(knex, {
-    seed: 7,
-    devices: 100,
-    users: 200,
-    historyDays: 60,
-    futureDays: 14,
-    bookingsPerDay: 150,
-  });
+  await seedLab(knex, BENCH_LAB);
   await knex.raw(
     'CREATE TABLE bench_tx_events (event_id uuid PRIMARY KEY, booking_id integer NOT NULL, at timestamptz NOT NULL)',
   );
@@ -102,7 +105,7 @@ async function prepareDatabase(config: Config, name: string, log: (m: string) =>
 }
 
 /** `count` new pending single-device requests over the coming two weeks, as the scheduler inserts them. */
-async function insertRequests(knex: Knex, count: number): Promise<number[]> {
+export async function insertRequests(knex: Knex, count: number): Promise<number[]> {
   const { rows } = await knex.raw<{ rows: Array<{ booking_id: number }> }>(
     `WITH u AS (SELECT array_agg(id ORDER BY id) AS ids FROM user_table),
           d AS (SELECT array_agg(device_id ORDER BY device_id) AS ids FROM linked_devices WHERE is_schedulable),

@@ -28,6 +28,7 @@ import { createMetrics } from '../src/metrics';
 import { HandlerRegistry } from '../src/queues/handlers';
 import { processEvent } from '../src/queues/process-event';
 import { RuleSetStore } from '../src/rules/store';
+import { BENCH_LAB, insertRequests } from './decisions';
 
 const WARM_UP = 20;
 
@@ -53,15 +54,9 @@ async function main() {
   const store = await RuleSetStore.open({ dir: config.rulesDir, watch: false });
   try {
     await migrateLatest(knex);
-    await seedLab(knex, {
-      seed: 7,
-      devices: 100,
-      users: 200,
-      historyDays: 60,
-      futureDays: 14,
-      bookingsPerDay: 150,
-    });
+    await seedLab(knex, BENCH_LAB);
     const ids = await insertRequests(knex, WARM_UP + Number(values.events));
+    await knex.raw('ANALYZE');
     const handlers = new HandlerRegistry();
     const logger = createLogger('error');
     const deps = { config, logger, knex, rules: store, metrics: createMetrics(new Registry()), onClose() {} };
@@ -142,28 +137,6 @@ async function main() {
     if (!values.keep) await admin.raw(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
     await admin.destroy();
   }
-}
-
-/** New pending single-device requests over the coming two weeks (as bench/decisions.ts). */
-async function insertRequests(knex: Knex, count: number): Promise<number[]> {
-  const { rows } = await knex.raw<{ rows: Array<{ booking_id: number }> }>(
-    `WITH u AS (SELECT array_agg(id ORDER BY id) AS ids FROM user_table),
-          d AS (SELECT array_agg(device_id ORDER BY device_id) AS ids FROM linked_devices WHERE is_schedulable),
-          r AS (SELECT g, date_trunc('hour', now() AT TIME ZONE 'UTC') + make_interval(hours => 1 + floor(random() * 14 * 24)::int) AS s,
-                       1 + floor(random() * 6)::int AS h, random() AS ru, random() AS rd
-                  FROM generate_series(1, ?::int) g)
-     INSERT INTO booking_table (device_id, user_id, is_collaborator, grouped_booking_id, start_time, end_time,
-                                status, comment, collaborators, created_at)
-     SELECT d.ids[1 + floor(r.rd * cardinality(d.ids))::int], u.ids[1 + floor(r.ru * cardinality(u.ids))::int], false,
-            gen_random_uuid()::text, r.s, r.s + make_interval(hours => r.h), 'pending', 'bench request', '[]',
-            now() AT TIME ZONE 'UTC'
-       FROM r, u, d
-      ORDER BY r.g
-     RETURNING booking_id`,
-    [count],
-  );
-  await knex.raw('ANALYZE');
-  return rows.map((r) => r.booking_id).sort((a, b) => a - b);
 }
 
 main().catch((error: unknown) => {
