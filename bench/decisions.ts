@@ -1,7 +1,7 @@
 /**
  * Booking events through the real queue runtime, side by side with two floors on the same Redis
  * and Postgres (not a test; `npm run bench` runs it, or alone: `npx tsx bench/decisions.ts
- * [--events 300,1000,3000] [--paced-seconds 5] [--rate 200]`):
+ * [--events 300,1000,3000] [--paced-seconds 5] [--rate 200] [--concurrency 4] [--batch-size 64]`):
  *
  * - `noop`: a bare BullMQ Worker whose processor does nothing (Redis round trips only);
  * - `tx`: a bare BullMQ Worker whose processor commits one Postgres transaction inserting one row;
@@ -17,7 +17,11 @@
  *   first enqueue to last completion; latency then includes waiting in the queue;
  * - paced: events at a fixed rate (200/s) for a few seconds; latency is what an event sees when
  *   the workers keep up.
- * Every run uses its own queue prefix, deleted afterwards, and the same worker concurrency.
+ * Every run uses its own queue prefix, deleted afterwards, and the same worker settings: each
+ * worker holds up to WORKER_CONCURRENCY x WORKER_BATCH_SIZE jobs at once (what the application's
+ * `bookings` worker holds when it batches `booking.created`) and runs at most WORKER_CONCURRENCY
+ * transactions at once (the floors' pool has that many connections; the application runs that
+ * many transactions per queue, each deciding a batch of the events waiting).
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -58,13 +62,17 @@ export interface DecisionBenchOptions {
   sizes: readonly number[];
   pacedRate: number;
   pacedSeconds: number;
+  /** WORKER_CONCURRENCY: transactions at once. */
   concurrency: number;
+  /** WORKER_BATCH_SIZE: the most booking events in one transaction (application). */
+  batchSize: number;
   database?: string;
   log?: (message: string) => void;
 }
 
 export interface DecisionBenchResult {
   concurrency: number;
+  batchSize: number;
   lab: { reservations: number; devices: number; users: number };
   runs: RunResult[];
 }
@@ -86,7 +94,12 @@ export const BENCH_LAB = {
   bookingsPerDay: 150,
 } as const;
 
-async function prepareDatabase(config: Config, name: string, log: (m: string) => void): Promise<Knex> {
+async function prepareDatabase(
+  config: Config,
+  name: string,
+  connections: number,
+  log: (m: string) => void,
+): Promise<Knex> {
   const admin = createKnex(withDatabase(config.databaseUrl, 'postgres'), { poolMax: 1 });
   try {
     await admin.raw(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
@@ -94,7 +107,7 @@ async function prepareDatabase(config: Config, name: string, log: (m: string) =>
   } finally {
     await admin.destroy();
   }
-  const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: 4 });
+  const knex = createKnex(withDatabase(config.databaseUrl, name), { poolMax: connections });
   await migrateLatest(knex);
   log('decisions: seeding a lab (100 devices, 200 users, 60 days of history)');
   await seedLab(knex, BENCH_LAB);
@@ -155,7 +168,7 @@ async function startWorker(kind: WorkerKind, config: Config, knex: Knex): Promis
   const worker = new Worker('bookings', processor, {
     connection: workerConnection(config.redisUrl),
     prefix: config.queuePrefix,
-    concurrency: config.workerConcurrency,
+    concurrency: config.workerConcurrency * config.workerBatchSize,
     removeOnComplete: { count: 1_000_000 },
     removeOnFail: { count: 1_000_000 },
   });
@@ -268,11 +281,12 @@ async function run(
 export async function benchDecisions(options: DecisionBenchOptions): Promise<DecisionBenchResult> {
   const log = options.log ?? (() => undefined);
   const name = options.database ?? 'provdb_bench_decisions';
-  const knex = await prepareDatabase(options.config, name, log);
+  const knex = await prepareDatabase(options.config, name, options.concurrency, log);
   const config: Config = Object.freeze({
     ...options.config,
     databaseUrl: withDatabase(options.config.databaseUrl, name),
     workerConcurrency: options.concurrency,
+    workerBatchSize: options.batchSize,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
   });
@@ -313,7 +327,12 @@ export async function benchDecisions(options: DecisionBenchOptions): Promise<Dec
       log(`  ${r.eventsPerSecond} events/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
       runs.push(r);
     }
-    return { concurrency: options.concurrency, lab: lab[0] as DecisionBenchResult['lab'], runs };
+    return {
+      concurrency: options.concurrency,
+      batchSize: options.batchSize,
+      lab: lab[0] as DecisionBenchResult['lab'],
+      runs,
+    };
   } finally {
     await knex.destroy();
     const admin = createKnex(withDatabase(options.config.databaseUrl, 'postgres'), { poolMax: 1 });
@@ -329,6 +348,7 @@ if (require.main === module) {
       rate: { type: 'string', default: '200' },
       'paced-seconds': { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '4' },
+      'batch-size': { type: 'string', default: '64' },
     },
   });
   benchDecisions({
@@ -337,6 +357,7 @@ if (require.main === module) {
     pacedRate: Number(values.rate),
     pacedSeconds: Number(values['paced-seconds']),
     concurrency: Number(values.concurrency),
+    batchSize: Number(values['batch-size']),
     log: (m) => process.stderr.write(`bench: ${m}\n`),
   })
     .then((r) => console.log(JSON.stringify(r, null, 2)))

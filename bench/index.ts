@@ -443,6 +443,7 @@ async function runPart(part: Part): Promise<PartResult> {
       pacedRate: 200,
       pacedSeconds: SIZES.pacedSeconds,
       concurrency: config.workerConcurrency,
+      batchSize: config.workerBatchSize,
       database: `provdb_bench_decisions_${process.pid}`,
       log,
     });

@@ -1,12 +1,13 @@
 /**
  * Where the time of one `booking.created` goes (not a test, not part of `npm run bench`):
- * `npx tsx bench/profile-decisions.ts [--events 150] [--explain 0] [--keep]`.
+ * `npx tsx bench/profile-decisions.ts [--events 150] [--batch 1] [--explain 0] [--keep]`.
  *
  * Builds the decision bench's lab (bench/decisions.ts: seedLab with 100 devices, 200 users, 60
  * days of history) in its own database, inserts new pending requests, then delivers one
  * `booking.created` per request through processEvent with every shipped handler module
  * (src/handlers.ts), one after the other (no BullMQ, no concurrency: the cost of one event).
- * Prints the wall time and the Node CPU per event, then every statement the event ran with its
+ * With `--batch N` (N > 1) the events go N at a time through processEventBatch, as a busy worker
+ * runs them (src/queues/batcher.ts). Prints the wall time and the Node CPU per event, then every statement the event ran with its
  * wall time per event (from knex's query / query-response events: round trip included) and how
  * many times it ran per event. `--explain N` runs EXPLAIN (ANALYZE, BUFFERS) on the N slowest
  * reads with the bindings of their first run (inside a transaction rolled back).
@@ -26,7 +27,7 @@ import { HANDLER_MODULES } from '../src/handlers';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { HandlerRegistry } from '../src/queues/handlers';
-import { processEvent } from '../src/queues/process-event';
+import { processEvent, processEventBatch } from '../src/queues/process-event';
 import { RuleSetStore } from '../src/rules/store';
 import { BENCH_LAB, insertRequests } from './decisions';
 
@@ -42,6 +43,7 @@ async function main() {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '150' },
+      batch: { type: 'string', default: '1' },
       explain: { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
     },
@@ -62,6 +64,33 @@ async function main() {
     const deps = { config, logger, knex, rules: store, metrics: createMetrics(new Registry()), onClose() {} };
     for (const m of HANDLER_MODULES) await m.register(handlers, deps as unknown as AppDeps);
 
+    // Node CPU and wall time per handler (its batch form when batching), summed over the measured events.
+    const handlerCost = new Map<string, { cpuMs: number; wallMs: number }>();
+    for (const h of handlers.handlersFor('booking.created') as unknown as Array<{
+      name: string;
+      handle: (...a: never[]) => Promise<unknown>;
+      batch?: (...a: never[]) => Promise<unknown>;
+    }>) {
+      for (const key of ['handle', 'batch'] as const) {
+        const inner = h[key];
+        if (!inner) continue;
+        h[key] = async (...args: never[]) => {
+          const c0 = process.cpuUsage();
+          const w0 = performance.now();
+          try {
+            return await inner(...args);
+          } finally {
+            if (counting) {
+              const c = process.cpuUsage(c0);
+              const cost = handlerCost.get(h.name) ?? { cpuMs: 0, wallMs: 0 };
+              cost.cpuMs += (c.user + c.system) / 1000;
+              cost.wallMs += performance.now() - w0;
+              handlerCost.set(h.name, cost);
+            }
+          }
+        };
+      }
+    }
     const stats = new Map<string, { n: number; ms: number; first: QueryEvent }>();
     const started = new Map<string, number>();
     let counting = false;
@@ -77,29 +106,31 @@ async function main() {
       s.ms += performance.now() - t0;
       stats.set(k, s);
     });
-    const deliver = (bookingId: number) => {
-      const payload = parsePayload('booking.created', {
+    const eventOf = (bookingId: number) => ({
+      jobName: 'booking.created' as const,
+      payload: parsePayload('booking.created', {
         eventId: randomUUID(),
         occurredAt: new Date().toISOString(),
         bookingId,
-      });
-      return processEvent(
-        { knex, handlers, logger },
-        {
-          jobName: 'booking.created',
-          payload,
-          queue: queueOf('booking.created'),
-          jobId: randomUUID(),
-          attempt: 1,
-        },
-      );
+      }),
+      queue: queueOf('booking.created'),
+      jobId: randomUUID(),
+      attempt: 1,
+    });
+    const batchSize = Number(values.batch);
+    const deliver = async (bookingIds: readonly number[]) => {
+      if (bookingIds.length === 1) await processEvent({ knex, handlers, logger }, eventOf(bookingIds[0]!));
+      else await processEventBatch({ knex, handlers, logger }, bookingIds.map(eventOf));
     };
-    for (const id of ids.slice(0, WARM_UP)) await deliver(id);
+    const inBatches = async (list: readonly number[]) => {
+      for (let i = 0; i < list.length; i += batchSize) await deliver(list.slice(i, i + batchSize));
+    };
+    await inBatches(ids.slice(0, WARM_UP));
     const measured = ids.slice(WARM_UP);
     counting = true;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    for (const id of measured) await deliver(id);
+    await inBatches(measured);
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     counting = false;
@@ -108,9 +139,14 @@ async function main() {
     const sqlMs = sorted.reduce((sum, [, s]) => sum + s.ms, 0);
     const statements = sorted.reduce((sum, [, s]) => sum + s.n, 0);
     console.log(
-      `${measured.length} events one after the other: ${per(wall)} ms wall per event, ` +
+      `${measured.length} events, ${batchSize === 1 ? 'one after the other' : `in batches of ${batchSize}`}: ${per(wall)} ms wall per event, ` +
         `${per((cpu.user + cpu.system) / 1000)} ms Node CPU, ${per(sqlMs)} ms in ${per(statements)} statements`,
     );
+    for (const [name, cost] of handlerCost) {
+      console.log(
+        `handler ${name}: ${per(cost.wallMs)} ms wall, ${per(cost.cpuMs)} ms Node CPU per event (awaits overlap nothing here: one event or batch at a time)`,
+      );
+    }
     for (const [k, s] of sorted) console.log(`${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${k}`);
     for (const [k, s] of sorted.slice(0, Number(values.explain))) {
       if (!/^\s*(\(?\s*SELECT|WITH)/i.test(s.first.sql) || /pg_advisory|INSERT INTO/i.test(s.first.sql))

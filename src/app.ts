@@ -329,12 +329,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics: metrics.jobs,
         retry: tuning.retry,
         statementTimeoutMs: tuning.statementTimeoutMs,
+        batching: { maxBatch: config.workerBatchSize, maxInFlight: config.workerConcurrency },
       },
       {
         redisUrl: config.redisUrl,
         prefix: config.queuePrefix,
         queues,
         concurrency: config.workerConcurrency,
+        // A queue with batched jobs holds enough of them to fill WORKER_CONCURRENCY batches; the
+        // runner still runs at most WORKER_CONCURRENCY transactions per queue (src/queues/batcher.ts).
+        queueConcurrency: Object.fromEntries(
+          queues
+            .filter((q) => config.workerBatchSize > 1 && jobsOfQueue(q).some((j) => handlers.isBatchable(j)))
+            .map((q) => [q, config.workerConcurrency * config.workerBatchSize]),
+        ),
         lockDurationMs: tuning.lockDurationMs,
         stalledIntervalMs: tuning.stalledIntervalMs,
         maxStalledCount: tuning.maxStalledCount,
@@ -380,11 +388,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         rulesRevision: rules.revision,
         rulesDir: config.rulesDir,
         concurrency: config.workerConcurrency,
+        batchSize: config.workerBatchSize,
         prefix: config.queuePrefix,
         handled: handlers.jobNames(),
         metrics: http.url,
       },
-      `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue, rules ${rules.revision})`,
+      `provdb-worker started: consuming ${queues.join(', ')} (concurrency ${config.workerConcurrency} per queue, batches of up to ${config.workerBatchSize}, rules ${rules.revision})`,
     );
   }
 

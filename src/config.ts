@@ -21,8 +21,13 @@ export interface Config {
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
-  /** Jobs processed at once per queue by one worker process. */
+  /** Transactions (jobs, or batches of jobs) processed at once per queue by one worker process. */
   readonly workerConcurrency: number;
+  /**
+   * The most events of one job name processed together in one transaction, for the jobs whose
+   * handlers can (booking.created); 1 processes every event alone.
+   */
+  readonly workerBatchSize: number;
   /** How long shutdown waits for active jobs before forcing, in milliseconds. */
   readonly shutdownTimeoutMs: number;
   /** How often the rollup reconciliation job runs (a job scheduler on the maintenance queue). */
@@ -42,6 +47,7 @@ export const DEFAULTS = Object.freeze({
   METRICS_PORT: '9464',
   LOG_LEVEL: 'info',
   WORKER_CONCURRENCY: '4',
+  WORKER_BATCH_SIZE: '64',
   SHUTDOWN_TIMEOUT_MS: '30000',
   ROLLUP_RECONCILE_INTERVAL: '15m',
   ROLLUP_RECONCILE_LOOKBACK_HOURS: '48',
@@ -162,6 +168,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsPort: integer(env, 'METRICS_PORT', 0, 65535),
     logLevel: logLevel as LogLevel,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 256),
+    workerBatchSize: integer(env, 'WORKER_BATCH_SIZE', 1, 500),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
     rollupReconcileIntervalMs: duration(env, 'ROLLUP_RECONCILE_INTERVAL', 1_000, 86_400_000),
     rollupReconcileLookbackHours: integer(env, 'ROLLUP_RECONCILE_LOOKBACK_HOURS', 1, 2160),

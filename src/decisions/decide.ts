@@ -158,6 +158,109 @@ export async function decideReservation(
   };
 }
 
+/** One reservation to decide in a batch, for the event that asks for it. */
+export interface BatchItem {
+  readonly groupedBookingId: string;
+  /** The reservation's rows, read in the same transaction. */
+  readonly rows: readonly ReservationRow[];
+  /** The event deciding it (booking_decisions.event_id). */
+  readonly eventId: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * decideReservation for the reservations of several events, in the caller's transaction, with the
+ * same effects as deciding them one after the other: one fact load for all of them, and in
+ * advisory mode one insert of the decisions and one of their audit entries. In enforce mode each
+ * decision may move statuses that the next one's facts must see, so the reservations are
+ * decided one after the other by decideReservation (after the one fact load that told the mode).
+ * Returns one result per item, in order.
+ */
+export async function decideReservations(
+  trx: Knex.Transaction,
+  items: readonly BatchItem[],
+  options: Omit<DecideOptions, 'eventId' | 'rows'>,
+): Promise<DecideResult[]> {
+  const factsOf = await loadBookingFacts(
+    trx,
+    items.map((item) => item.groupedBookingId),
+    { now: options.now, onSettingsProblem: settingsProblemLogger(options.logger) },
+  );
+  const first = [...factsOf.values()].find((facts) => facts.length > 0)?.[0];
+  if (first?.settings.enforcement === 'enforce') {
+    const results: DecideResult[] = [];
+    for (const item of items) {
+      results.push(
+        await decideReservation(trx, item.groupedBookingId, {
+          ...options,
+          eventId: item.eventId,
+          logger: item.logger ?? options.logger,
+        }),
+      );
+    }
+    return results;
+  }
+
+  const results: Array<DecideResult | undefined> = [];
+  const pending: Array<{ at: number; input: RecordInput; group: GroupDecision }> = [];
+  for (const [at, item] of items.entries()) {
+    const { groupedBookingId, rows } = item;
+    const owners = rows.filter((r) => !r.isCollaborator);
+    const facts = factsOf.get(groupedBookingId);
+    if (rows.length === 0) {
+      results.push({ decided: false, groupedBookingId, skipped: 'not_found' });
+      continue;
+    }
+    if (owners.length === 0 || !facts || facts.length === 0) {
+      results.push({ decided: false, groupedBookingId, skipped: 'no_owner_rows' });
+      continue;
+    }
+    const group = await evaluateGroup(options.snapshot, facts);
+    results.push(undefined);
+    pending.push({
+      at,
+      group,
+      input: {
+        groupedBookingId,
+        owners,
+        outcome: group.outcome,
+        reasons: group.reasons,
+        revision: options.snapshot.revision,
+        mode: 'advisory',
+        statuses: undefined,
+        options: { eventId: item.eventId, trigger: options.trigger, now: options.now },
+      },
+    });
+  }
+  const recorded = await recordAll(
+    trx,
+    pending.map((p) => p.input),
+  );
+  pending.forEach(({ at, input, group }, i) => {
+    results[at] = {
+      decided: true,
+      groupedBookingId: input.groupedBookingId,
+      outcome: input.outcome,
+      revision: input.revision,
+      mode: input.mode,
+      reasons: input.reasons,
+      decisions: recorded[i]!,
+      statusChanged: 0,
+      conflict: false,
+      evaluations: group.devices.map((d) => d.decision),
+    };
+  });
+  return results as DecideResult[];
+}
+
+/** Logs an unreadable `rules.*` setting (the enforcement mode's says what it falls back to). */
+function settingsProblemLogger(logger: Logger | undefined): (problem: string) => void {
+  return (problem) => {
+    const isMode = problem.startsWith(`admin_settings "${SETTING_KEYS.enforcement}"`);
+    logger?.warn({ setting: problem }, isMode ? `${problem}: deciding in advisory mode` : problem);
+  };
+}
+
 /**
  * The facts of one reservation. They carry the `rules.*` admin_settings, the enforcement mode
  * among them (an unreadable value counts as advisory). Unreadable settings are logged as warnings
@@ -169,14 +272,9 @@ async function loadFacts(
   options: DecideOptions,
   quiet = false,
 ): Promise<BookingFacts[] | undefined> {
-  const { logger } = options;
   const facts = await loadBookingFacts(trx, [groupedBookingId], {
     now: options.now,
-    onSettingsProblem: (problem) => {
-      if (quiet) return;
-      const isMode = problem.startsWith(`admin_settings "${SETTING_KEYS.enforcement}"`);
-      logger?.warn({ setting: problem }, isMode ? `${problem}: deciding in advisory mode` : problem);
-    },
+    onSettingsProblem: quiet ? () => undefined : settingsProblemLogger(options.logger),
   });
   return facts.get(groupedBookingId);
 }
@@ -263,61 +361,88 @@ interface RecordInput {
   readonly mode: DecisionMode;
   /** The statuses after enforcement (enforce mode); undefined in advisory mode. */
   readonly statuses: Map<number, string | null> | undefined;
-  readonly options: DecideOptions;
+  readonly options: Pick<DecideOptions, 'eventId' | 'trigger' | 'now'>;
 }
 
 async function record(trx: Knex.Transaction, input: RecordInput): Promise<RecordedDecision[]> {
-  const { owners, options } = input;
-  const reasonsJson = JSON.stringify(input.reasons);
-  const rows = owners.map((owner) => ({
-    booking_id: owner.bookingId,
-    grouped_booking_id: input.groupedBookingId,
-    outcome: input.outcome,
-    reasons: reasonsJson,
-    ruleset_revision: input.revision,
-    event_id: options.eventId,
-    trigger: options.trigger,
-    mode: input.mode,
-    status_before: owner.status,
-    status_after: input.statuses ? (input.statuses.get(owner.bookingId) ?? null) : owner.status,
-    evaluated_at: options.now,
-  }));
+  return (await recordAll(trx, [input]))[0]!;
+}
+
+/**
+ * Records decisions: one `booking_decisions` row per owner row and one audit entry per decision
+ * row, for every input in two statements. Returns each input's recorded rows, in order.
+ */
+async function recordAll(
+  trx: Knex.Transaction,
+  inputs: readonly RecordInput[],
+): Promise<RecordedDecision[][]> {
+  const rows = inputs.flatMap((input) => {
+    const reasonsJson = JSON.stringify(input.reasons);
+    const { options } = input;
+    return input.owners.map((owner) => ({
+      booking_id: owner.bookingId,
+      grouped_booking_id: input.groupedBookingId,
+      outcome: input.outcome,
+      reasons: reasonsJson,
+      ruleset_revision: input.revision,
+      event_id: options.eventId,
+      trigger: options.trigger,
+      mode: input.mode,
+      status_before: owner.status,
+      status_after: input.statuses ? (input.statuses.get(owner.bookingId) ?? null) : owner.status,
+      evaluated_at: options.now,
+    }));
+  });
+  if (rows.length === 0) return inputs.map(() => []);
+  // One multi-row INSERT ... VALUES returns its rows in the order given.
   const inserted = (await trx(BOOKING_DECISION_TABLE).insert(rows).returning(['id', 'booking_id'])) as Array<{
     id: number;
     booking_id: number;
   }>;
-  const decisions = inserted.map((r, i) => ({
-    id: r.id,
-    bookingId: r.booking_id,
-    statusBefore: rows[i]!.status_before,
-    statusAfter: rows[i]!.status_after,
-  }));
-  const codes = [...new Set(input.reasons.map((r) => r.code))];
-  await trx(ADMIN_AUDIT_LOG_TABLE).insert(
-    decisions.map((d) => ({
-      actor_id: null,
-      actor_role: AUDIT_ACTOR_ROLE,
-      action: AUDIT_ACTION,
-      entity_type: 'booking',
-      entity_id: String(d.bookingId),
-      payload: JSON.stringify({
-        decisionId: d.id,
-        groupedBookingId: input.groupedBookingId,
-        outcome: input.outcome,
-        codes,
-        revision: input.revision,
-        mode: input.mode,
-        trigger: options.trigger,
-        eventId: options.eventId,
-        statusBefore: d.statusBefore,
-        statusAfter: d.statusAfter,
-      }),
-      outcome: 'success',
-      message: auditMessage(input, d, codes),
-      created_at: options.now,
-    })),
-  );
-  return decisions;
+  const recorded: RecordedDecision[][] = [];
+  const audits: Array<Record<string, unknown>> = [];
+  let at = 0;
+  for (const input of inputs) {
+    const { options } = input;
+    const decisions = input.owners.map((_, i) => {
+      const r = inserted[at + i]!;
+      return {
+        id: r.id,
+        bookingId: r.booking_id,
+        statusBefore: rows[at + i]!.status_before,
+        statusAfter: rows[at + i]!.status_after,
+      };
+    });
+    at += input.owners.length;
+    recorded.push(decisions);
+    const codes = [...new Set(input.reasons.map((r) => r.code))];
+    for (const d of decisions) {
+      audits.push({
+        actor_id: null,
+        actor_role: AUDIT_ACTOR_ROLE,
+        action: AUDIT_ACTION,
+        entity_type: 'booking',
+        entity_id: String(d.bookingId),
+        payload: JSON.stringify({
+          decisionId: d.id,
+          groupedBookingId: input.groupedBookingId,
+          outcome: input.outcome,
+          codes,
+          revision: input.revision,
+          mode: input.mode,
+          trigger: options.trigger,
+          eventId: options.eventId,
+          statusBefore: d.statusBefore,
+          statusAfter: d.statusAfter,
+        }),
+        outcome: 'success',
+        message: auditMessage(input, d, codes),
+        created_at: options.now,
+      });
+    }
+  }
+  await trx(ADMIN_AUDIT_LOG_TABLE).insert(audits);
+  return recorded;
 }
 
 function auditMessage(input: RecordInput, d: RecordedDecision, codes: readonly string[]): string {

@@ -42,9 +42,9 @@ import {
   upcomingReservations,
   type Window,
 } from './affected';
-import { type DecideResult, decideReservation } from './decide';
+import { type DecideResult, decideReservation, decideReservations } from './decide';
 import { reevaluationEventId } from './event-ids';
-import { type ReservationRow, reservationOfBooking } from './reservation';
+import { type ReservationRow, reservationOfBooking, reservationsOfBookings } from './reservation';
 
 const HANDLER = 'rules';
 
@@ -142,19 +142,8 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
       const rules = options.rules ?? deps.rules;
       const metrics = options.metrics ?? deps.metrics.rules;
 
-      const decide = async (
-        ctx: EventContext,
-        groupedBookingId: string,
-        options: { recomputeRollups?: boolean; rows?: readonly ReservationRow[] } = {},
-      ): Promise<HandlerResult> => {
-        const result = await decideReservation(ctx.trx, groupedBookingId, {
-          snapshot: rules.current(),
-          now: now(),
-          eventId: ctx.eventId,
-          trigger: ctx.jobName,
-          logger: ctx.logger,
-          ...(options.rows ? { rows: options.rows } : {}),
-        });
+      /** Counts (after commit) and logs a decision of the event; returns its summary. */
+      const report = (ctx: EventContext, groupedBookingId: string, result: DecideResult): HandlerResult => {
         if (result.decided) {
           const { outcome, decisions, evaluations } = result;
           ctx.afterCommit(() => metrics.countDecision(outcome, decisions.length, evaluations));
@@ -170,25 +159,68 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
             },
             `reservation ${groupedBookingId} decided: ${outcome} (rules ${result.revision}, ${result.mode})`,
           );
-          if (options.recomputeRollups && result.statusChanged > 0) {
-            // Booked time counts confirmed bookings: a status moved outside a booking event has no
-            // rollups handler after this one, so the buckets of the owner rows are recomputed here.
-            let buckets = 0;
-            for (const d of decisions)
-              buckets += (await recomputeForBookingEvent(ctx.trx, d.bookingId, null)).buckets;
-            return { ...summary(result), rollupBuckets: buckets };
-          }
         }
         return summary(result);
       };
 
+      const decide = async (
+        ctx: EventContext,
+        groupedBookingId: string,
+        options: { recomputeRollups?: boolean; rows?: readonly ReservationRow[] } = {},
+      ): Promise<HandlerResult> => {
+        const result = await decideReservation(ctx.trx, groupedBookingId, {
+          snapshot: rules.current(),
+          now: now(),
+          eventId: ctx.eventId,
+          trigger: ctx.jobName,
+          logger: ctx.logger,
+          ...(options.rows ? { rows: options.rows } : {}),
+        });
+        const reported = report(ctx, groupedBookingId, result);
+        if (result.decided && options.recomputeRollups && result.statusChanged > 0) {
+          // Booked time counts confirmed bookings: a status moved outside a booking event has no
+          // rollups handler after this one, so the buckets of the owner rows are recomputed here.
+          let buckets = 0;
+          for (const d of result.decisions)
+            buckets += (await recomputeForBookingEvent(ctx.trx, d.bookingId, null)).buckets;
+          return { ...reported, rollupBuckets: buckets };
+        }
+        return reported;
+      };
+
       // The booking's reservation and its rows in one read (decideReservation would read the rows).
-      registry.register('booking.created', HANDLER, async (ctx) => {
-        const reservation = await reservationOfBooking(ctx.trx, ctx.payload.bookingId);
-        // The scheduler may enqueue before its own insert is visible: retried with backoff.
-        if (reservation === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
-        return decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
-      });
+      registry.register(
+        'booking.created',
+        HANDLER,
+        async (ctx) => {
+          const reservation = await reservationOfBooking(ctx.trx, ctx.payload.bookingId);
+          // The scheduler may enqueue before its own insert is visible: retried with backoff.
+          if (reservation === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
+          return decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
+        },
+        {
+          // Several events in one transaction: one read of their reservations, one fact load.
+          batch: async (contexts) => {
+            const first = contexts[0]!;
+            const reservations = await reservationsOfBookings(
+              first.trx,
+              contexts.map((ctx) => ctx.payload.bookingId),
+            );
+            const items = contexts.map((ctx) => {
+              const reservation = reservations.get(ctx.payload.bookingId);
+              if (reservation === undefined) throw new RowNotFoundError(BOOKING_TABLE, ctx.payload.bookingId);
+              return { ...reservation, eventId: ctx.eventId, logger: ctx.logger };
+            });
+            const results = await decideReservations(first.trx, items, {
+              snapshot: rules.current(),
+              now: now(),
+              trigger: first.jobName,
+              logger: first.logger,
+            });
+            return results.map((result, i) => report(contexts[i]!, items[i]!.groupedBookingId, result));
+          },
+        },
+      );
       /** Pending reservations the booking's previous window may have blocked, each re-evaluated. */
       const releasePrevious = async (
         ctx: EventContext,

@@ -66,16 +66,35 @@ export async function reservationOfBooking(
   db: Knex | Knex.Transaction,
   bookingId: number,
 ): Promise<{ groupedBookingId: string; rows: ReservationRow[] } | undefined> {
-  const { rows } = await db.raw<{ rows: RowOfReservation[] }>(
-    `SELECT grouped_booking_id, booking_id, device_id, is_collaborator, status, status_canonical,
-            start_time, end_time
-       FROM ${BOOKING_TABLE}
-      WHERE grouped_booking_id = (SELECT grouped_booking_id FROM ${BOOKING_TABLE} WHERE booking_id = ? LIMIT 1)
-      ORDER BY booking_id`,
-    [bookingId],
+  return (await reservationsOfBookings(db, [bookingId])).get(bookingId);
+}
+
+/** reservationOfBooking for several booking rows, in one read; booking ids without a row are absent. */
+export async function reservationsOfBookings(
+  db: Knex | Knex.Transaction,
+  bookingIds: readonly number[],
+): Promise<Map<number, { groupedBookingId: string; rows: ReservationRow[] }>> {
+  const out = new Map<number, { groupedBookingId: string; rows: ReservationRow[] }>();
+  if (bookingIds.length === 0) return out;
+  const { rows } = await db.raw<{ rows: Array<RowOfReservation & { of_booking: number }> }>(
+    `SELECT b.booking_id AS of_booking, r.grouped_booking_id, r.booking_id, r.device_id, r.is_collaborator,
+            r.status, r.status_canonical, r.start_time, r.end_time
+       FROM ${BOOKING_TABLE} b
+       JOIN ${BOOKING_TABLE} r ON r.grouped_booking_id = b.grouped_booking_id
+      WHERE b.booking_id = ANY(?::int[])
+      ORDER BY b.booking_id, r.booking_id`,
+    [[...new Set(bookingIds)]],
   );
-  const first = rows[0];
-  return first ? { groupedBookingId: first.grouped_booking_id, rows: toRows(rows) } : undefined;
+  const byBooking = new Map<number, RowOfReservation[]>();
+  for (const row of rows) {
+    const list = byBooking.get(row.of_booking);
+    if (list) list.push(row);
+    else byBooking.set(row.of_booking, [row]);
+  }
+  for (const [bookingId, list] of byBooking) {
+    out.set(bookingId, { groupedBookingId: list[0]!.grouped_booking_id, rows: toRows(list) });
+  }
+  return out;
 }
 
 /** booking_id -> status, for the rows of a reservation. */

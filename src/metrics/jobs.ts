@@ -27,7 +27,15 @@ export interface JobMetrics {
   finished(queue: QueueName, job: string, outcome: JobOutcome, durationSeconds?: number): void;
   /** A job run failed and the job was scheduled to run again. */
   retried(queue: QueueName, job: string, reason: RetryReason, durationSeconds: number): void;
+  /**
+   * A batch of `size` (2 or more) events of one job was committed together, or rolled back and
+   * split (its events then ran one by one; each is counted by finished() as usual).
+   */
+  batch(job: string, size: number, outcome: BatchOutcome): void;
 }
+
+export const BATCH_OUTCOMES = ['committed', 'split'] as const;
+export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 
 /** The `job` label of a job name: itself when the contract knows it, else `unknown`. */
 export function jobLabel(name: string): string {
@@ -62,6 +70,14 @@ export function createJobMetrics(registry: Registry): JobMetrics {
     registers: [registry],
   });
 
+  const batches = new Histogram({
+    name: 'provdb_event_batch_size',
+    help: 'Events processed together in one transaction (batches of 2 or more), by outcome: committed, or split (rolled back, then run one by one).',
+    labelNames: ['job', 'outcome'] as const,
+    buckets: [2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
+
   // Every known series starts at 0, so rate() and absent-series alerts work from the first scrape.
   for (const queue of QUEUE_NAMES) {
     lag.zero({ queue });
@@ -84,6 +100,9 @@ export function createJobMetrics(registry: Registry): JobMetrics {
       const labels = { queue, job: jobLabel(job) };
       retries.inc({ ...labels, reason });
       duration.observe(labels, durationSeconds);
+    },
+    batch(job, size, outcome) {
+      batches.observe({ job: jobLabel(job), outcome }, size);
     },
   };
 }

@@ -67,10 +67,28 @@ type HandlerReturn = HandlerResult | undefined | void;
 
 export type Handler<N extends JobName = JobName> = (context: HandlerContext<N>) => Promise<HandlerReturn>;
 
+/**
+ * The same work as a Handler, for several events of one job at once, in ONE transaction (every
+ * context's `trx` is the same): set-based reads and writes instead of one round of statements per
+ * event. Returns one result per context, in order. It must have exactly the effects the Handler
+ * would have had for each context in turn; when it throws, the whole batch rolls back and the
+ * runtime runs each event alone through the Handler (src/queues/batcher.ts).
+ */
+export type BatchHandler<N extends JobName = JobName> = (
+  contexts: readonly HandlerContext<N>[],
+) => Promise<readonly HandlerReturn[]>;
+
 export interface RegisteredHandler {
   /** Names the handler in logs, results and errors (e.g. `rules`, `rollups`). */
   readonly name: string;
   readonly handle: Handler;
+  /** Its batch form, when it has one. */
+  readonly batch?: BatchHandler;
+}
+
+export interface RegisterOptions<N extends JobName> {
+  /** The handler's batch form; a job is processed in batches only when all its handlers have one. */
+  readonly batch?: BatchHandler<N>;
 }
 
 /** A part's handlers, registered at start-up with the application's dependencies. */
@@ -99,7 +117,12 @@ export class HandlerRegistry {
   }
 
   /** Adds a handler for a job; handlers of one job run in the order they were registered. */
-  register<N extends JobName>(jobName: N, name: string, handle: Handler<N>): this {
+  register<N extends JobName>(
+    jobName: N,
+    name: string,
+    handle: Handler<N>,
+    options: RegisterOptions<N> = {},
+  ): this {
     if (!isJobName(jobName)) throw new Error(`cannot register handler ${name}: unknown job name ${jobName}`);
     if (!/^[\w.-]{1,64}$/.test(name))
       throw new Error(`handler name ${JSON.stringify(name)} is not a short identifier`);
@@ -107,13 +130,23 @@ export class HandlerRegistry {
     if (list.some((h) => h.name === name)) {
       throw new Error(`a handler named ${name} is already registered for ${jobName}`);
     }
-    list.push({ name, handle: handle as unknown as Handler });
+    list.push({
+      name,
+      handle: handle as unknown as Handler,
+      ...(options.batch ? { batch: options.batch as unknown as BatchHandler } : {}),
+    });
     this.byJob.set(jobName, list);
     return this;
   }
 
   handlersFor(jobName: JobName): readonly RegisteredHandler[] {
     return this.byJob.get(jobName) ?? [];
+  }
+
+  /** True when every handler of the job has a batch form (and there is at least one). */
+  isBatchable(jobName: JobName): boolean {
+    const list = this.handlersFor(jobName);
+    return list.length > 0 && list.every((h) => h.batch !== undefined);
   }
 
   /** Job names that have at least one handler. */

@@ -12,7 +12,14 @@ import type { Knex } from 'knex';
 import { completeEvent, type EventInput, type JobName, type JobPayload, type QueueName } from '../contracts';
 import { describeError, InvalidPayloadError } from '../errors';
 import type { Logger } from '../logger';
-import type { FollowUpOptions, Handler, HandlerContext, HandlerRegistry, HandlerResult } from './handlers';
+import type {
+  BatchHandler,
+  FollowUpOptions,
+  Handler,
+  HandlerContext,
+  HandlerRegistry,
+  HandlerResult,
+} from './handlers';
 
 export const PROCESSED_EVENTS = 'processed_events';
 
@@ -93,8 +100,7 @@ export async function processEvent<N extends JobName>(
 ): Promise<ProcessResult> {
   const handlers = deps.handlers.handlersFor(event.jobName);
   if (handlers.length === 0) throw new NoHandlerError(event.jobName);
-  const eventId = (event.payload as { eventId: string }).eventId;
-  const occurredAt = new Date((event.payload as { occurredAt: string }).occurredAt);
+  const eventId = eventIdOf(event);
 
   const onCommit: Array<() => void> = [];
   const processed = await deps.knex.transaction(async (trx): Promise<ProcessResult> => {
@@ -115,57 +121,220 @@ export async function processEvent<N extends JobName>(
       .returning('event_id');
     if (claimed.length === 0) return duplicate(trx, event, eventId);
 
-    const results: Record<string, HandlerResult> = {};
-    const followUps: FollowUp[] = [];
+    const run = new EventRun(event, deps.logger, trx, onCommit);
     for (const handler of handlers) {
-      const context: HandlerContext<N> = {
-        trx,
-        payload: event.payload,
-        jobName: event.jobName,
-        eventId,
-        occurredAt,
-        queue: event.queue,
-        jobId: event.jobId,
-        attempt: event.attempt,
-        logger: deps.logger.child({ handler: handler.name }),
-        enqueueAfterCommit(name, payload, followUpOptions) {
-          const followUp = makeFollowUp(name, payload, followUpOptions);
-          followUps.push(followUp);
-          return followUp.payload.eventId;
-        },
-        afterCommit(fn) {
-          onCommit.push(fn);
-        },
-      };
       let result: Awaited<ReturnType<Handler>>;
       try {
-        result = await handler.handle(context as unknown as HandlerContext);
+        result = await handler.handle(run.contextFor(handler.name));
       } catch (error) {
         throw new HandlerError(handler.name, error);
       }
-      if (result && Object.keys(result).length > 0) results[handler.name] = result;
+      run.record(handler.name, result);
     }
-    if (Object.keys(results).length > 0 || followUps.length > 0) {
+    if (run.hasRecord()) {
       await trx(PROCESSED_EVENTS)
         .where({ event_id: eventId })
-        .update({
-          results: Object.keys(results).length > 0 ? JSON.stringify(results) : null,
-          follow_ups: followUps.length > 0 ? JSON.stringify(followUps) : null,
-        });
+        .update({ results: run.resultsJson(), follow_ups: run.followUpsJson() });
     }
-    return { outcome: 'completed', results, followUps };
+    return run.completed();
   });
-  for (const fn of onCommit) {
+  runAfterCommit(onCommit, deps.logger);
+  return processed;
+}
+
+/** The events of a batch: one job name, each with the logger of its own job. */
+export interface BatchEvent<N extends JobName = JobName> extends EventToProcess<N> {
+  /** Parent of this event's handler loggers (deps.logger is used when absent). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Several events of ONE job, in ONE transaction, through the batch forms of its handlers
+ * (HandlerRegistry.isBatchable): one multi-row claim in `processed_events`, each handler once for
+ * all the claimed events, one statement recording their results, one commit. The effects are
+ * those of processEvent run for each event in turn; an event already processed is a `duplicate`
+ * as there. Any error rolls the whole batch back and is thrown (as HandlerError when a handler
+ * threw): the caller then runs the events one by one (src/queues/batcher.ts), so that one bad
+ * event fails alone. The eventIds must differ from one another.
+ */
+export async function processEventBatch<N extends JobName>(
+  deps: ProcessDeps,
+  events: readonly BatchEvent<N>[],
+  options: ProcessOptions = {},
+): Promise<ProcessResult[]> {
+  if (events.length === 0) return [];
+  const jobName = events[0]!.jobName;
+  if (events.some((e) => e.jobName !== jobName)) throw new Error('a batch holds events of one job name only');
+  if (!deps.handlers.isBatchable(jobName)) {
+    throw new Error(`${jobName} has a handler without a batch form: its events are processed one by one`);
+  }
+  const handlers = deps.handlers.handlersFor(jobName);
+  const ids = events.map(eventIdOf);
+  if (new Set(ids).size !== ids.length) throw new Error('a batch cannot hold the same eventId twice');
+
+  const onCommit: Array<() => void> = [];
+  const processed = await deps.knex.transaction(async (trx): Promise<ProcessResult[]> => {
+    if (options.statementTimeoutMs) {
+      await trx.raw(`SELECT set_config('statement_timeout', ?, true)`, [`${options.statementTimeoutMs}ms`]);
+    }
+    // Claimed in eventId order: two batches sharing events wait for each other, never deadlock.
+    const claimRows = events
+      .map((event, i) => ({
+        event_id: ids[i]!,
+        job_name: event.jobName,
+        outcome: 'completed',
+        queue: event.queue,
+        job_id: event.jobId,
+        attempt: event.attempt,
+      }))
+      .sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+    const claimedRows = (await trx(PROCESSED_EVENTS)
+      .insert(claimRows)
+      .onConflict('event_id')
+      .ignore()
+      .returning('event_id')) as Array<{ event_id: string }>;
+    const claimed = new Set(claimedRows.map((r) => r.event_id));
+
+    const runs: EventRun<N>[] = [];
+    events.forEach((event, i) => {
+      if (claimed.has(ids[i]!)) runs.push(new EventRun(event, event.logger ?? deps.logger, trx, onCommit));
+    });
+    for (const handler of runs.length > 0 ? handlers : []) {
+      let results: Awaited<ReturnType<BatchHandler>>;
+      try {
+        results = await handler.batch!(runs.map((run) => run.contextFor(handler.name)));
+      } catch (error) {
+        throw new HandlerError(handler.name, error);
+      }
+      if (results.length !== runs.length) {
+        throw new HandlerError(
+          handler.name,
+          new Error(`its batch form returned ${results.length} results for ${runs.length} events`),
+        );
+      }
+      for (const [i, run] of runs.entries()) run.record(handler.name, results[i]);
+    }
+    const recorded = runs.filter((run) => run.hasRecord());
+    if (recorded.length > 0) {
+      await trx.raw(
+        `UPDATE ${PROCESSED_EVENTS} p SET results = v.results, follow_ups = v.follow_ups
+           FROM unnest(?::uuid[], ?::jsonb[], ?::jsonb[]) AS v(event_id, results, follow_ups)
+          WHERE p.event_id = v.event_id`,
+        [
+          recorded.map((run) => run.eventId),
+          recorded.map((run) => run.resultsJson()) as Knex.RawBinding,
+          recorded.map((run) => run.followUpsJson()) as Knex.RawBinding,
+        ],
+      );
+    }
+    const duplicates = await duplicatesOf(
+      trx,
+      events.filter((_, i) => !claimed.has(ids[i]!)),
+    );
+    const completed = new Map(runs.map((run) => [run.eventId, run.completed()]));
+    return ids.map((id) => completed.get(id) ?? duplicates.get(id)!);
+  });
+  runAfterCommit(onCommit, deps.logger);
+  return processed;
+}
+
+/** One event's handler contexts, results and follow-ups while its transaction runs. */
+class EventRun<N extends JobName> {
+  readonly eventId: string;
+  private readonly occurredAt: Date;
+  private readonly results: Record<string, HandlerResult> = {};
+  private readonly followUps: FollowUp[] = [];
+
+  constructor(
+    private readonly event: EventToProcess<N>,
+    private readonly logger: Logger,
+    private readonly trx: Knex.Transaction,
+    private readonly onCommit: Array<() => void>,
+  ) {
+    this.eventId = eventIdOf(event);
+    this.occurredAt = new Date((event.payload as { occurredAt: string }).occurredAt);
+  }
+
+  contextFor(handler: string): HandlerContext {
+    const { event, followUps, onCommit } = this;
+    const context: HandlerContext<N> = {
+      trx: this.trx,
+      payload: event.payload,
+      jobName: event.jobName,
+      eventId: this.eventId,
+      occurredAt: this.occurredAt,
+      queue: event.queue,
+      jobId: event.jobId,
+      attempt: event.attempt,
+      logger: this.logger.child({ handler }),
+      enqueueAfterCommit(name, payload, followUpOptions) {
+        const followUp = makeFollowUp(name, payload, followUpOptions);
+        followUps.push(followUp);
+        return followUp.payload.eventId;
+      },
+      afterCommit(fn) {
+        onCommit.push(fn);
+      },
+    };
+    return context as unknown as HandlerContext;
+  }
+
+  record(handler: string, result: Awaited<ReturnType<Handler>>): void {
+    if (result && Object.keys(result).length > 0) this.results[handler] = result;
+  }
+
+  hasRecord(): boolean {
+    return Object.keys(this.results).length > 0 || this.followUps.length > 0;
+  }
+
+  resultsJson(): string | null {
+    return Object.keys(this.results).length > 0 ? JSON.stringify(this.results) : null;
+  }
+
+  followUpsJson(): string | null {
+    return this.followUps.length > 0 ? JSON.stringify(this.followUps) : null;
+  }
+
+  completed(): ProcessResult {
+    return { outcome: 'completed', results: this.results, followUps: this.followUps };
+  }
+}
+
+function eventIdOf(event: { readonly payload: unknown }): string {
+  return (event.payload as { eventId: string }).eventId;
+}
+
+function runAfterCommit(callbacks: ReadonlyArray<() => void>, logger: Logger): void {
+  for (const fn of callbacks) {
     try {
       fn();
     } catch (error) {
-      deps.logger.warn(
-        { eventId, err: (error as Error).message },
+      logger.warn(
+        { err: (error as Error).message },
         `after-commit callback failed: ${(error as Error).message}`,
       );
     }
   }
-  return processed;
+}
+
+/** The duplicates of a batch, read in one statement (see duplicate()). */
+async function duplicatesOf(
+  trx: Knex.Transaction,
+  events: readonly EventToProcess[],
+): Promise<Map<string, ProcessResult>> {
+  const out = new Map<string, ProcessResult>();
+  if (events.length === 0) return out;
+  const rows = (await trx(PROCESSED_EVENTS)
+    .whereIn('event_id', events.map(eventIdOf))
+    .select('event_id', 'job_name', 'job_id', 'processed_at', 'follow_ups')) as Array<
+    ProcessedRow & { event_id: string }
+  >;
+  const byId = new Map(rows.map((r) => [r.event_id, r]));
+  for (const event of events) {
+    const eventId = eventIdOf(event);
+    out.set(eventId, duplicateResult(event, eventId, byId.get(eventId)));
+  }
+  return out;
 }
 
 async function duplicate(
@@ -176,6 +345,14 @@ async function duplicate(
   const row = (await trx(PROCESSED_EVENTS)
     .where({ event_id: eventId })
     .first('job_name', 'job_id', 'processed_at', 'follow_ups')) as ProcessedRow | undefined;
+  return duplicateResult(event, eventId, row);
+}
+
+function duplicateResult(
+  event: { readonly jobName: JobName },
+  eventId: string,
+  row: ProcessedRow | undefined,
+): ProcessResult {
   if (!row) throw new Error(`processed_events row of ${eventId} vanished while being read`);
   if (row.job_name !== event.jobName) {
     throw new InvalidPayloadError(

@@ -16,7 +16,8 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { JOBS, type JobName, parseJobName, parsePayload, type QueueName } from '../contracts';
 import { classifyError, describeError, type ErrorKind, InvalidPayloadError } from '../errors';
 import type { JobMetrics } from '../metrics';
-import { HandlerError, NoHandlerError, type ProcessDeps, processEvent } from './process-event';
+import { createEventRunner } from './batcher';
+import { HandlerError, NoHandlerError, type ProcessDeps } from './process-event';
 import type { Producer } from './producer';
 import { type RetryPolicy, retryDelayMs } from './retry';
 import { eventData } from './schedules';
@@ -33,6 +34,12 @@ export interface ProcessorDeps extends ProcessDeps {
   readonly metrics: JobMetrics;
   readonly retry: RetryPolicy;
   readonly statementTimeoutMs?: number;
+  /**
+   * Batching of the jobs whose handlers all have a batch form (src/queues/batcher.ts): at most
+   * `maxBatch` events per transaction, `maxInFlight` transactions per job name at once. Absent:
+   * every job alone.
+   */
+  readonly batching?: { readonly maxBatch: number; readonly maxInFlight: number };
 }
 
 /** Errors this processor already counted and logged; the worker's `failed` listener skips them. */
@@ -54,6 +61,15 @@ function isFirstRun(job: Job): boolean {
 }
 
 export function createProcessor(deps: ProcessorDeps) {
+  const runner = createEventRunner(
+    { knex: deps.knex, handlers: deps.handlers, logger: deps.logger },
+    {
+      maxBatch: deps.batching?.maxBatch ?? 1,
+      maxInFlight: deps.batching?.maxInFlight ?? 1,
+      statementTimeoutMs: deps.statementTimeoutMs,
+      onBatch: (jobName, size, outcome) => deps.metrics.batch(jobName, size, outcome),
+    },
+  );
   return async function processJob(job: Job, token?: string): Promise<JobReturnValue> {
     const queue = job.queueName as QueueName;
     const attempt = Math.max(1, job.attemptsStarted);
@@ -77,11 +93,14 @@ export function createProcessor(deps: ProcessorDeps) {
     try {
       jobName = checkJobName(job.name, queue);
       const payload = parsePayload(jobName, input);
-      const result = await processEvent(
-        { knex: deps.knex, handlers: deps.handlers, logger },
-        { jobName, payload, queue, jobId: job.id ?? payload.eventId, attempt },
-        { statementTimeoutMs: deps.statementTimeoutMs },
-      );
+      const result = await runner.run({
+        jobName,
+        payload,
+        queue,
+        jobId: job.id ?? payload.eventId,
+        attempt,
+        logger,
+      });
       // After the commit: a crash here leaves the job active, it is recovered as a stalled job,
       // finds its processed_events row and re-sends these (their jobId makes that harmless).
       for (const followUp of result.followUps) {

@@ -24,8 +24,10 @@ export interface WorkerPoolOptions {
   readonly redisUrl: string;
   readonly prefix: string;
   readonly queues: readonly QueueName[];
-  /** Jobs run at once per queue. */
+  /** Jobs BullMQ hands this process at once per queue. */
   readonly concurrency: number;
+  /** Per-queue exceptions to `concurrency` (a queue whose jobs are batched holds more). */
+  readonly queueConcurrency?: Partial<Record<QueueName, number>>;
   /** A job's lock lasts this long and is renewed at half of it; a dead worker's jobs are recovered after it. */
   readonly lockDurationMs?: number;
   /** How often this worker looks for stalled jobs (whose worker died). */
@@ -68,7 +70,7 @@ export function startWorkerPool(deps: ProcessorDeps, options: WorkerPoolOptions)
       {
         connection: workerConnection(options.redisUrl),
         prefix: options.prefix,
-        concurrency: options.concurrency,
+        concurrency: options.queueConcurrency?.[queue] ?? options.concurrency,
         name: `${os.hostname()}:${process.pid}`,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? 30_000,

@@ -5,14 +5,17 @@
  */
 import { RowNotFoundError } from '../errors';
 import type { HandlerModule } from '../queues/handlers';
+import { bucketCount, windowTargets } from './buckets';
 import type { ComputeResult } from './compute';
 import type { PreviousDeviceWindow } from './incremental';
 import {
   bookingEventWindows,
+  bookingWindows,
   recomputeForBookingEvent,
   recomputeForDeviceEvent,
   recomputeForWindows,
 } from './incremental';
+import { GRANULARITIES } from './model';
 
 const HANDLER = 'rollups';
 
@@ -24,15 +27,42 @@ function summary(result: ComputeResult): { buckets: number; written: number } {
 export const rollupHandlers: HandlerModule = {
   name: HANDLER,
   register(registry) {
-    registry.register('booking.created', HANDLER, async ({ trx, payload }) => {
-      // The scheduler may enqueue before its own insert is visible: not_found makes the runtime
-      // retry with backoff instead of counting nothing. (updated/cancelled need no row: their
-      // previous window is recomputed either way.) One read: the row's window is what is
-      // recomputed, and its absence is the not-found.
-      const windows = await bookingEventWindows(trx, payload.bookingId, null);
-      if (windows.length === 0) throw new RowNotFoundError('booking_table', payload.bookingId);
-      return summary(await recomputeForWindows(trx, windows));
-    });
+    registry.register(
+      'booking.created',
+      HANDLER,
+      async ({ trx, payload }) => {
+        // The scheduler may enqueue before its own insert is visible: not_found makes the runtime
+        // retry with backoff instead of counting nothing. (updated/cancelled need no row: their
+        // previous window is recomputed either way.) One read: the row's window is what is
+        // recomputed, and its absence is the not-found.
+        const windows = await bookingEventWindows(trx, payload.bookingId, null);
+        if (windows.length === 0) throw new RowNotFoundError('booking_table', payload.bookingId);
+        return summary(await recomputeForWindows(trx, windows));
+      },
+      {
+        // Several events in one transaction: one read of their windows, one recompute of every
+        // bucket they touch (each once). Each event reports its own buckets; `written` is what
+        // the batch's recompute wrote, for `batchEvents` events.
+        batch: async (contexts) => {
+          const trx = contexts[0]!.trx;
+          const found = await bookingWindows(
+            trx,
+            contexts.map((ctx) => ctx.payload.bookingId),
+          );
+          const windows = contexts.map(({ payload }) => {
+            const window = found.get(payload.bookingId);
+            if (!window) throw new RowNotFoundError('booking_table', payload.bookingId);
+            return window;
+          });
+          const result = await recomputeForWindows(trx, windows);
+          return windows.map((window) => ({
+            buckets: windowTargets([window], GRANULARITIES).reduce((n, t) => n + bucketCount(t), 0),
+            written: result.written,
+            batchEvents: contexts.length,
+          }));
+        },
+      },
+    );
     registry.register('booking.updated', HANDLER, async ({ trx, payload }) =>
       summary(await recomputeForBookingEvent(trx, payload.bookingId, payload.previous ?? null)),
     );

@@ -50,14 +50,8 @@ export async function bookingEventWindows(
   previous?: PreviousBookingWindow | null,
 ): Promise<DeviceWindow[]> {
   const windows: DeviceWindow[] = [];
-  const row = await db('booking_table')
-    .first<{ device_id: number; start_time: Date; end_time: Date } | undefined>(
-      'device_id',
-      'start_time',
-      'end_time',
-    )
-    .where('booking_id', bookingId);
-  if (row) windows.push({ deviceId: row.device_id, start: row.start_time, end: row.end_time });
+  const current = (await bookingWindows(db, [bookingId])).get(bookingId);
+  if (current) windows.push(current);
   if (previous) {
     windows.push({
       deviceId: previous.deviceId,
@@ -66,6 +60,25 @@ export async function bookingEventWindows(
     });
   }
   return windows;
+}
+
+/** The current windows of booking rows, in one read, by booking id (ids without a row are absent). */
+export async function bookingWindows(
+  db: Knex,
+  bookingIds: readonly number[],
+): Promise<Map<number, DeviceWindow>> {
+  if (bookingIds.length === 0) return new Map();
+  const rows = (await db('booking_table')
+    .whereIn('booking_id', [...new Set(bookingIds)])
+    .select('booking_id', 'device_id', 'start_time', 'end_time')) as Array<{
+    booking_id: number;
+    device_id: number;
+    start_time: Date;
+    end_time: Date;
+  }>;
+  return new Map(
+    rows.map((r) => [r.booking_id, { deviceId: r.device_id, start: r.start_time, end: r.end_time }]),
+  );
 }
 
 /** For a `booking.created|updated|cancelled` handler: recompute what the booking touches. */

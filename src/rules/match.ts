@@ -4,9 +4,9 @@
  * resolution (./path.ts) the engine is given, so they fire exactly when the engine's rules do
  * (checked by the tests against the engine on every shipped test case).
  *
- * Replay uses it to find, cheaply, the reservations whose decision cannot change, and runs the
- * engine (with its explanations) only for the others. Decisions that are recorded always come
- * from the engine (./evaluate.ts).
+ * evaluate() (./evaluate.ts) uses it to run the engine only on the rules that fire, which it
+ * needs for their explanations; replay uses it to find, cheaply, the reservations whose decision
+ * cannot change, and evaluates only the others.
  */
 import type { ConditionNode, FactReference, LeafCondition } from './conditions';
 import { findOperator } from './operators';

@@ -154,23 +154,61 @@ function registerBookingFanOut(registry: HandlerRegistry): void {
  * reservation now holds confirmed are re-checked, each once.
  */
 function registerBookingCreatedFanOut(registry: HandlerRegistry): void {
-  registry.register('booking.created', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
-    const { rows } = await trx.raw<{ rows: Array<{ device_id: number }> }>(
-      `SELECT DISTINCT r.device_id
-         FROM booking_table b
-         JOIN booking_table r ON r.grouped_booking_id = b.grouped_booking_id
-        WHERE b.booking_id = ? AND r.status_canonical = 'confirmed' AND r.is_collaborator = false
-          AND r.device_id IS NOT NULL
-        ORDER BY r.device_id`,
-      [payload.bookingId],
-    );
-    if (rows.length === 0) return { rechecks: 0 };
-    const topologyIds = await reviewsUsingDevices(
-      trx,
-      rows.map((r) => r.device_id),
-    );
-    return recheckAll(topologyIds, eventId, enqueueAfterCommit);
-  });
+  registry.register(
+    'booking.created',
+    HANDLER,
+    async ({ trx, payload, eventId, enqueueAfterCommit }) => {
+      const devices = (await confirmedDevicesOfReservations(trx, [payload.bookingId])).get(payload.bookingId);
+      if (!devices) return { rechecks: 0 };
+      return recheckAll(await reviewsUsingDevices(trx, devices), eventId, enqueueAfterCommit);
+    },
+    {
+      // Several events in one transaction: one read for all of them (most hold nothing confirmed).
+      batch: async (contexts) => {
+        const trx = contexts[0]!.trx;
+        const held = await confirmedDevicesOfReservations(
+          trx,
+          contexts.map((ctx) => ctx.payload.bookingId),
+        );
+        const results: Array<{ rechecks: number }> = [];
+        for (const { payload, eventId, enqueueAfterCommit } of contexts) {
+          const devices = held.get(payload.bookingId);
+          results.push(
+            devices
+              ? recheckAll(await reviewsUsingDevices(trx, devices), eventId, enqueueAfterCommit)
+              : { rechecks: 0 },
+          );
+        }
+        return results;
+      },
+    },
+  );
+}
+
+/**
+ * For each booking row, the devices its reservation holds confirmed (owner rows), ascending;
+ * bookings whose reservation holds none are absent.
+ */
+async function confirmedDevicesOfReservations(
+  trx: Knex.Transaction,
+  bookingIds: readonly number[],
+): Promise<Map<number, number[]>> {
+  const { rows } = await trx.raw<{ rows: Array<{ booking_id: number; device_id: number }> }>(
+    `SELECT DISTINCT b.booking_id, r.device_id
+       FROM booking_table b
+       JOIN booking_table r ON r.grouped_booking_id = b.grouped_booking_id
+      WHERE b.booking_id = ANY(?::int[]) AND r.status_canonical = 'confirmed' AND r.is_collaborator = false
+        AND r.device_id IS NOT NULL
+      ORDER BY b.booking_id, r.device_id`,
+    [[...new Set(bookingIds)]],
+  );
+  const out = new Map<number, number[]>();
+  for (const row of rows) {
+    const list = out.get(row.booking_id);
+    if (list) list.push(row.device_id);
+    else out.set(row.booking_id, [row.device_id]);
+  }
+  return out;
 }
 
 /**

@@ -7,7 +7,12 @@ import { type EventInput, type JobName, parsePayload, queueOf } from '../../src/
 import { createBookingRuleHandlers } from '../../src/decisions/handlers';
 import { createRulesMetrics, type RulesMetrics } from '../../src/metrics/rules';
 import { type HandlerModule, HandlerRegistry } from '../../src/queues/handlers';
-import { type FollowUp, type ProcessResult, processEvent } from '../../src/queues/process-event';
+import {
+  type FollowUp,
+  type ProcessResult,
+  processEvent,
+  processEventBatch,
+} from '../../src/queues/process-event';
 import { RuleSetStore } from '../../src/rules/store';
 import { SHIPPED_RULES_DIR } from '../support/rules';
 import { type CapturedLogs, captureLogs } from '../support/runtime';
@@ -19,6 +24,8 @@ export interface RulesHarness {
   readonly handlers: HandlerRegistry;
   readonly logs: CapturedLogs;
   deliver<N extends JobName>(name: N, input: EventInput<N>): Promise<ProcessResult>;
+  /** Delivers the events together, as a busy worker batches them (processEventBatch). */
+  deliverBatch<N extends JobName>(name: N, inputs: readonly EventInput<N>[]): Promise<ProcessResult[]>;
   /** Processes follow-ups (as the runtime would after commit); returns their results. */
   runFollowUps(followUps: readonly FollowUp[]): Promise<ProcessResult[]>;
   close(): Promise<void>;
@@ -55,6 +62,19 @@ export async function rulesHarness(
     handlers,
     logs,
     deliver: (name, input) => run(name, { eventId: randomUUID(), occurredAt: now().toISOString(), ...input }),
+    deliverBatch: (name, inputs) =>
+      processEventBatch(
+        { knex, handlers, logger: logs.logger },
+        inputs.map((input) => {
+          const payload = parsePayload(name, {
+            eventId: randomUUID(),
+            occurredAt: now().toISOString(),
+            ...input,
+          });
+          const eventId = (payload as { eventId: string }).eventId;
+          return { jobName: name, payload, queue: queueOf(name), jobId: eventId, attempt: 1 };
+        }),
+      ),
     async runFollowUps(followUps) {
       const results: ProcessResult[] = [];
       for (const f of followUps) results.push(await run(f.name, f.payload));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { evaluate } from '../../src/rules/evaluate';
+import { evaluate, evaluateWithEngine } from '../../src/rules/evaluate';
 import type { BookingFacts } from '../../src/rules/facts/catalog';
 import { loadRuleSet } from '../../src/rules/load';
 import { compileConditions, firingRules } from '../../src/rules/match';
@@ -23,7 +23,7 @@ describe('rules/match: which rules fire, without the engine', () => {
     assert.ok(cases.length > 30, `${cases.length} cases`);
     let fired = 0;
     for (const c of cases) {
-      const engine = await evaluate(shipped, c.kind, c.facts as never);
+      const engine = await evaluateWithEngine(shipped, c.kind, c.facts as never);
       const ours = firingRules(shipped.rules[c.kind], c.facts);
       assert.deepEqual(
         ours.map((r) => r.id).sort(),
@@ -31,6 +31,12 @@ describe('rules/match: which rules fire, without the engine', () => {
         `${c.file}: ${c.name}`,
       );
       fired += ours.length;
+      // evaluate() runs the engine on these only: the same decision, reasons and explanations.
+      assert.deepEqual(
+        await evaluate(shipped, c.kind, c.facts as never),
+        engine,
+        `${c.file}: ${c.name} (evaluate)`,
+      );
     }
     assert.ok(fired > 20);
   });
@@ -87,7 +93,12 @@ describe('rules/match: which rules fire, without the engine', () => {
           facts.device.tags = v.tags;
           facts.requester.role = v.role;
           facts.requester.approvalLimits = v.limitsNull ? null : { maxHours: v.maxHours, maxDevices: 1 };
-          const engine = await evaluate(snapshot, 'booking', facts);
+          const engine = await evaluateWithEngine(snapshot, 'booking', facts);
+          assert.deepEqual(
+            await evaluate(snapshot, 'booking', facts),
+            engine,
+            'evaluate() decides and explains as the engine',
+          );
           assert.deepEqual(
             firingRules(snapshot.rules.booking, facts as unknown as Record<string, unknown>).map(
               (r) => r.rule.name,
