@@ -1,7 +1,7 @@
 /**
  * Booking events through the real queue runtime, side by side with two floors on the same Redis
  * and Postgres (not a test; `npm run bench` runs it, or alone: `npx tsx bench/decisions.ts
- * [--events 300,1000,3000] [--paced-seconds 5] [--rate 200] [--concurrency 4] [--batch-size 64]`):
+ * [--events 300,1000,3000] [--paced-seconds 5] [--rate 200] [--concurrency 4] [--batch-size 128] [--kinds noop,tx,handlers]`):
  *
  * - `noop`: a bare BullMQ Worker whose processor does nothing (Redis round trips only);
  * - `tx`: a bare BullMQ Worker whose processor commits one Postgres transaction inserting one row;
@@ -66,6 +66,8 @@ export interface DecisionBenchOptions {
   concurrency: number;
   /** WORKER_BATCH_SIZE: the most booking events in one transaction (application). */
   batchSize: number;
+  /** Which workers to run (all by default); e.g. only `handlers` to profile the application. */
+  kinds?: readonly WorkerKind[];
   database?: string;
   log?: (message: string) => void;
 }
@@ -302,7 +304,8 @@ export async function benchDecisions(options: DecisionBenchOptions): Promise<Dec
     );
     const runs: RunResult[] = [];
     // Warm-up: connections, JIT of the handlers' code paths, Postgres caches.
-    for (const kind of WORKER_KINDS)
+    const kinds = options.kinds ?? WORKER_KINDS;
+    for (const kind of kinds)
       await run(kind, config, knex, [...ids.slice(0, 100)], { kind: 'saturated' });
     let offset = 100;
     const slice = (n: number) => {
@@ -313,7 +316,7 @@ export async function benchDecisions(options: DecisionBenchOptions): Promise<Dec
     // The handlers' runs get fresh bookings; the floors reuse payloads (they do not read rows).
     for (const size of options.sizes) {
       const own = slice(size);
-      for (const kind of WORKER_KINDS) {
+      for (const kind of kinds) {
         log(`decisions: ${kind}, ${size} events, saturated`);
         const r = await run(kind, config, knex, own, { kind: 'saturated' });
         log(`  ${r.eventsPerSecond} events/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
@@ -321,7 +324,7 @@ export async function benchDecisions(options: DecisionBenchOptions): Promise<Dec
       }
     }
     const paced = slice(pacedEvents);
-    for (const kind of WORKER_KINDS) {
+    for (const kind of kinds) {
       log(`decisions: ${kind}, ${paced.length} events at ${options.pacedRate}/s`);
       const r = await run(kind, config, knex, paced, { kind: 'paced', rate: options.pacedRate });
       log(`  ${r.eventsPerSecond} events/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
@@ -348,7 +351,8 @@ if (require.main === module) {
       rate: { type: 'string', default: '200' },
       'paced-seconds': { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '4' },
-      'batch-size': { type: 'string', default: '64' },
+      'batch-size': { type: 'string', default: '128' },
+      kinds: { type: 'string', default: WORKER_KINDS.join(',') },
     },
   });
   benchDecisions({
@@ -358,6 +362,7 @@ if (require.main === module) {
     pacedSeconds: Number(values['paced-seconds']),
     concurrency: Number(values.concurrency),
     batchSize: Number(values['batch-size']),
+    kinds: String(values.kinds).split(',') as WorkerKind[],
     log: (m) => process.stderr.write(`bench: ${m}\n`),
   })
     .then((r) => console.log(JSON.stringify(r, null, 2)))

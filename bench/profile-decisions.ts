@@ -91,7 +91,7 @@ async function main() {
         };
       }
     }
-    const stats = new Map<string, { n: number; ms: number; first: QueryEvent }>();
+    const stats = new Map<string, { n: number; ms: number; bytes: number; first: QueryEvent }>();
     const started = new Map<string, number>();
     let counting = false;
     const key = (sql: string) => `[${sql.length}] ${sql.replace(/\s+/g, ' ').trim().slice(0, 110)}`;
@@ -101,9 +101,10 @@ async function main() {
       started.delete(q.__knexQueryUid);
       if (t0 === undefined || !counting) return;
       const k = key(q.sql);
-      const s = stats.get(k) ?? { n: 0, ms: 0, first: q };
+      const s = stats.get(k) ?? { n: 0, ms: 0, bytes: 0, first: q };
       s.n += 1;
       s.ms += performance.now() - t0;
+      s.bytes += q.sql.length + JSON.stringify(q.bindings ?? []).length;
       stats.set(k, s);
     });
     const eventOf = (bookingId: number) => ({
@@ -147,7 +148,9 @@ async function main() {
         `handler ${name}: ${per(cost.wallMs)} ms wall, ${per(cost.cpuMs)} ms Node CPU per event (awaits overlap nothing here: one event or batch at a time)`,
       );
     }
-    for (const [k, s] of sorted) console.log(`${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${k}`);
+    for (const [k, s] of sorted) {
+      console.log(`${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${String(Math.round(s.bytes / measured.length)).padStart(6)} B  ${k}`);
+    }
     for (const [k, s] of sorted.slice(0, Number(values.explain))) {
       if (!/^\s*(\(?\s*SELECT|WITH)/i.test(s.first.sql) || /pg_advisory|INSERT INTO/i.test(s.first.sql))
         continue;

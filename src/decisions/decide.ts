@@ -188,15 +188,18 @@ export async function decideReservations(
   );
   const first = [...factsOf.values()].find((facts) => facts.length > 0)?.[0];
   if (first?.settings.enforcement === 'enforce') {
-    const results: DecideResult[] = [];
-    for (const item of items) {
-      results.push(
-        await decideReservation(trx, item.groupedBookingId, {
-          ...options,
-          eventId: item.eventId,
-          logger: item.logger ?? options.logger,
-        }),
-      );
+    // Device by device: two workers confirming reservations of the same devices then take the
+    // rows (and wait on each other's overlaps) in the same order, rather than deadlock.
+    const order = items
+      .map((item, at) => ({ item, at, key: deviceOrderKey(item.rows) }))
+      .sort((x, y) => x.key[0] - y.key[0] || x.key[1] - y.key[1] || x.at - y.at);
+    const results: DecideResult[] = new Array(items.length);
+    for (const { item, at } of order) {
+      results[at] = await decideReservation(trx, item.groupedBookingId, {
+        ...options,
+        eventId: item.eventId,
+        logger: item.logger ?? options.logger,
+      });
     }
     return results;
   }
@@ -251,6 +254,17 @@ export async function decideReservations(
     };
   });
   return results as DecideResult[];
+}
+
+/** A reservation's smallest device id and earliest start, for a stable locking order. */
+function deviceOrderKey(rows: readonly ReservationRow[]): [number, number] {
+  let device = Number.POSITIVE_INFINITY;
+  let start = Number.POSITIVE_INFINITY;
+  for (const row of rows) {
+    device = Math.min(device, row.deviceId);
+    start = Math.min(start, row.startsAt?.getTime() ?? Number.POSITIVE_INFINITY);
+  }
+  return [device, start];
 }
 
 /** Logs an unreadable `rules.*` setting (the enforcement mode's says what it falls back to). */

@@ -13,6 +13,7 @@ describe('config', () => {
     assert.equal(config.metricsPort, 9464);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.workerConcurrency, 4);
+    assert.equal(config.workerBatchSize, 128);
     assert.equal(config.rollupReconcileIntervalMs, 15 * 60_000);
     assert.equal(config.rollupReconcileLookbackHours, 48);
     assert.equal(config.metricsUtilizationIntervalMs, 60_000);
@@ -30,6 +31,7 @@ describe('config', () => {
         METRICS_PORT: '9100',
         LOG_LEVEL: 'DEBUG',
         WORKER_CONCURRENCY: '16',
+        WORKER_BATCH_SIZE: '1',
         ROLLUP_RECONCILE_INTERVAL: '1h',
         ROLLUP_RECONCILE_LOOKBACK_HOURS: '72',
         METRICS_UTILIZATION_INTERVAL: '90s',
@@ -47,11 +49,14 @@ describe('config', () => {
     assert.equal(config.metricsPort, 9100);
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.workerConcurrency, 16);
+    assert.equal(config.workerBatchSize, 1);
   });
 
   const bad: Array<[string, string, RegExp]> = [
     ['WORKER_CONCURRENCY', 'four', /WORKER_CONCURRENCY="four" is invalid: must be a whole number/],
     ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY="0" is invalid: must be from 1 to 256/],
+    ['WORKER_BATCH_SIZE', '0', /WORKER_BATCH_SIZE="0" is invalid: must be from 1 to 500/],
+    ['WORKER_BATCH_SIZE', '2.5', /WORKER_BATCH_SIZE="2.5" is invalid: must be a whole number/],
     ['METRICS_PORT', '70000', /METRICS_PORT="70000" is invalid/],
     ['METRICS_PORT', '-1', /METRICS_PORT="-1" is invalid/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL="loud" is invalid: must be one of fatal, error/],

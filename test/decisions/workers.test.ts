@@ -140,6 +140,91 @@ describe('decisions in running workers', function () {
     assert.equal(total, bookings.length);
   });
 
+  it('two busy workers deciding a backlog in batches, in enforce mode: each event once, never two overlapping confirmed', async () => {
+    const prefix = uniquePrefix('decisions-batches');
+    prefixes.push(prefix);
+    await lab.setting('rules.enforcement', 'enforce');
+    const devices = [await lab.device({ inventory: {} }), await lab.device({ inventory: {} })];
+    const start = ahead(5);
+    // 40 two-hour requests an hour apart on two devices: each overlaps its neighbours.
+    const bookings: number[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const from = new Date(start.getTime() + Math.floor(i / 2) * HOUR);
+      bookings.push(
+        await lab.booking({
+          device: devices[i % 2]!,
+          user: await lab.user(),
+          start: from,
+          end: new Date(from.getTime() + 2 * HOUR),
+        }),
+      );
+    }
+    const env = { WORKER_CONCURRENCY: '2', WORKER_BATCH_SIZE: '8' };
+    const logs = captureLogs('info');
+    const [a, b] = [await worker(prefix, env, 250, logs), await worker(prefix, env, 250, logs)];
+    // The backlog is there before the workers start: they take it in batches.
+    for (const bookingId of bookings) await a.deps.producer.enqueue('booking.created', { bookingId });
+    await Promise.all([a.start({ queues: ['bookings'] }), b.start({ queues: ['bookings'] })]);
+    await waitUntil(
+      'every booking to be decided',
+      async () =>
+        Number((await db.knex('booking_decisions').whereIn('booking_id', bookings).count('* as n'))[0]!.n) ===
+        bookings.length,
+      60_000,
+    );
+    const counts = await a.deps.producer.queue('bookings').getJobCounts('completed', 'failed');
+    assert.deepEqual(counts, { completed: bookings.length, failed: 0 }, 'no job failed');
+    const processed = await db
+      .knex('processed_events')
+      .where({ job_name: 'booking.created', queue: 'bookings' })
+      .whereRaw(`results->'rules'->>'groupedBookingId' IS NOT NULL`)
+      .whereIn(
+        'job_id',
+        (await a.deps.producer.queue('bookings').getJobs(['completed'], 0, 100)).map((j) => String(j.id)),
+      );
+    assert.equal(processed.length, bookings.length, 'one processed_events row per event, with its results');
+
+    const { rows: overlapping } = await db.knex.raw(
+      `SELECT x.booking_id AS a, y.booking_id AS b FROM booking_table x JOIN booking_table y
+          ON x.device_id = y.device_id AND x.booking_id < y.booking_id
+         AND x.start_time < y.end_time AND y.start_time < x.end_time
+       WHERE x.status_canonical = 'confirmed' AND y.status_canonical = 'confirmed' AND x.device_id = ANY(?)`,
+      [devices],
+    );
+    assert.deepEqual(overlapping, [], 'no two confirmed bookings overlap');
+    const statuses = (await db
+      .knex('booking_table')
+      .whereIn('booking_id', bookings)
+      .pluck('status')) as string[];
+    assert.ok(
+      statuses.every((st) => st === 'confirmed' || st === 'rejected'),
+      statuses.join(', '),
+    );
+    assert.ok(
+      statuses.filter((st) => st === 'confirmed').length >= 10,
+      'every other booking of a device fits',
+    );
+
+    // Batches were formed, and committed (none split: no event failed).
+    let committed = 0;
+    let events = 0;
+    for (const app of [a, b]) {
+      const { samples } = await scrape(String(app.http.url));
+      const labels = { job: 'booking.created', outcome: 'committed' };
+      committed += sampleValue(samples, 'provdb_event_batch_size_count', labels) ?? 0;
+      events += sampleValue(samples, 'provdb_event_batch_size_sum', labels) ?? 0;
+      assert.equal(
+        sampleValue(samples, 'provdb_event_batch_size_count', { job: 'booking.created', outcome: 'split' }) ??
+          0,
+        0,
+      );
+    }
+    const split = logs.raw.filter((line) => line.includes('rolled back'));
+    assert.deepEqual(split, [], 'no batch rolled back (taken device by device, they do not deadlock)');
+    assert.ok(committed >= 2, `batches committed: ${committed}`);
+    assert.ok(events >= 16, `events decided in batches: ${events}`);
+  });
+
   it('announces rules.changed at start when the latest decision was made with another revision (a deploy), once', async () => {
     await db.knex('admin_settings').where({ key: 'rules.enforcement' }).delete();
     const device = await lab.device({ inventory: {} });
