@@ -305,8 +305,7 @@ export async function benchDecisions(options: DecisionBenchOptions): Promise<Dec
     const runs: RunResult[] = [];
     // Warm-up: connections, JIT of the handlers' code paths, Postgres caches.
     const kinds = options.kinds ?? WORKER_KINDS;
-    for (const kind of kinds)
-      await run(kind, config, knex, [...ids.slice(0, 100)], { kind: 'saturated' });
+    for (const kind of kinds) await run(kind, config, knex, [...ids.slice(0, 100)], { kind: 'saturated' });
     let offset = 100;
     const slice = (n: number) => {
       const s = ids.slice(offset, offset + n);

@@ -149,7 +149,9 @@ async function main() {
       );
     }
     for (const [k, s] of sorted) {
-      console.log(`${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${String(Math.round(s.bytes / measured.length)).padStart(6)} B  ${k}`);
+      console.log(
+        `${per(s.ms).padStart(7)} ms  x${per(s.n)}  ${String(Math.round(s.bytes / measured.length)).padStart(6)} B  ${k}`,
+      );
     }
     for (const [k, s] of sorted.slice(0, Number(values.explain))) {
       if (!/^\s*(\(?\s*SELECT|WITH)/i.test(s.first.sql) || /pg_advisory|INSERT INTO/i.test(s.first.sql))
