@@ -257,6 +257,8 @@ class EventRun<N extends JobName> {
 
   contextFor(handler: string): HandlerContext {
     const { event, followUps, onCommit } = this;
+    const parent = this.logger;
+    let logger: Logger | undefined;
     const context: HandlerContext<N> = {
       trx: this.trx,
       payload: event.payload,
@@ -266,7 +268,11 @@ class EventRun<N extends JobName> {
       queue: event.queue,
       jobId: event.jobId,
       attempt: event.attempt,
-      logger: this.logger.child({ handler }),
+      // Made when first used: most handlers of a busy batch never log.
+      get logger() {
+        logger ??= parent.child({ handler });
+        return logger;
+      },
       enqueueAfterCommit(name, payload, followUpOptions) {
         const followUp = makeFollowUp(name, payload, followUpOptions);
         followUps.push(followUp);

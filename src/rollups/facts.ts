@@ -98,6 +98,8 @@ export async function comingWeekShares(
     deviceIds: readonly number[];
     asOf?: Date;
     userIds?: readonly number[];
+    /** See UserShareQuery.reportUserIds. */
+    reportUserIds?: readonly number[];
     assumeBookedIds?: readonly number[];
     /** Statuses counted as booked (default: the rollup model's). */
     bookedStatuses?: readonly string[];
@@ -108,6 +110,7 @@ export async function comingWeekShares(
   const shares = await userShares(db, {
     deviceIds: options.deviceIds,
     userIds: options.userIds,
+    reportUserIds: options.reportUserIds,
     from: asOf,
     to: new Date(asOf.getTime() + 7 * DAY_MS),
     asOf,

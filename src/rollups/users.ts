@@ -32,6 +32,14 @@ export interface UserShareQuery {
    * completed). The rule facts about the coming week also count pending bookings.
    */
   bookedStatuses?: readonly string[];
+  /**
+   * Return only these users' rows, and each device's lowest user id's row (its device-wide
+   * figures: every row of a device carries the same), instead of every user's. Every user still
+   * counts towards the device's figures; what a device has rows for does not change. For callers
+   * that need the shares of a few users only (a decision's requesters), not of the device's
+   * every user.
+   */
+  reportUserIds?: readonly number[];
 }
 
 export interface UserDeviceShare {
@@ -69,20 +77,25 @@ per_user AS (
    WHERE ?::int[] IS NULL OR b.user_id = ANY (?::int[])
    GROUP BY b.device_id, b.user_id
 )
-SELECT c.device_id, u.user_id,
-       ${SECONDS('(u.mr * s.mr) - c.maintenance - c.down')} AS user_booked_seconds,
-       ${SECONDS('c.booked')} AS device_booked_seconds,
-       ${SECONDS('s.mr')} - ${SECONDS('c.maintenance')} AS capacity_seconds,
-       u.bookings::int AS booking_count
-  FROM cats c
-  JOIN spans s ON s.device_id = c.device_id
-  JOIN per_user u ON u.device_id = c.device_id
- ORDER BY c.device_id, u.user_id`;
+SELECT device_id, user_id, user_booked_seconds, device_booked_seconds, capacity_seconds, booking_count
+  FROM (
+    SELECT c.device_id, u.user_id,
+           ${SECONDS('(u.mr * s.mr) - c.maintenance - c.down')} AS user_booked_seconds,
+           ${SECONDS('c.booked')} AS device_booked_seconds,
+           ${SECONDS('s.mr')} - ${SECONDS('c.maintenance')} AS capacity_seconds,
+           u.bookings::int AS booking_count,
+           row_number() OVER (PARTITION BY c.device_id ORDER BY u.user_id) AS nth
+      FROM cats c
+      JOIN spans s ON s.device_id = c.device_id
+      JOIN per_user u ON u.device_id = c.device_id
+  ) x
+ WHERE ?::int[] IS NULL OR x.nth = 1 OR x.user_id = ANY (?::int[])
+ ORDER BY device_id, user_id`;
 
 /**
  * Per device and user: the user's booked seconds, the device's, and the device's capacity over
  * [from, to). Devices nobody booked in the range have no rows. One statement for any number of
- * devices.
+ * devices (and, with `reportUserIds`, a few rows per device whatever the number of its users).
  */
 export async function userShares(db: Knex, query: UserShareQuery): Promise<UserDeviceShare[]> {
   if (Number.isNaN(query.from.getTime()) || Number.isNaN(query.to.getTime()) || query.to <= query.from) {
@@ -92,6 +105,7 @@ export async function userShares(db: Knex, query: UserShareQuery): Promise<UserD
   }
   const devices = query.deviceIds ? [...query.deviceIds] : null;
   const users = query.userIds ? [...query.userIds] : null;
+  const reported = query.reportUserIds ? [...query.reportUserIds] : null;
   const { rows } = await db.raw<{
     rows: Array<Omit<UserDeviceShare, 'share_of_booked' | 'share_of_capacity'>>;
   }>(SHARES_SQL, [
@@ -107,6 +121,8 @@ export async function userShares(db: Knex, query: UserShareQuery): Promise<UserD
     devices,
     users,
     users,
+    reported,
+    reported,
   ]);
   return rows.map((r) => ({
     ...r,

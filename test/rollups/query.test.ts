@@ -242,6 +242,27 @@ describe('rollups queries, dimensions and facts', () => {
       decided.map((s) => [s.user_id, s.user_booked_seconds / 3600, s.share_of_booked]),
       [[3, 10, 0.5]],
     );
+    // Only some users' rows (a decision's requesters), and each device's first row for its
+    // device-wide figures: every user still counts towards the device.
+    const reported = await comingWeekShares(db.knex, { deviceIds: [1, 4], asOf, reportUserIds: [2] });
+    assert.deepEqual(
+      reported.map((s) => [
+        s.device_id,
+        s.user_id,
+        s.user_booked_seconds / 3600,
+        s.device_booked_seconds / 3600,
+      ]),
+      [
+        [4, 1, 8, 10],
+        [4, 2, 2, 10],
+      ],
+    );
+    const onlyFirst = await comingWeekShares(db.knex, { deviceIds: [1, 4], asOf, reportUserIds: [7] });
+    assert.deepEqual(
+      onlyFirst.map((s) => [s.device_id, s.user_id, s.device_booked_seconds / 3600, s.device_utilization]),
+      [[4, 1, 10, 10 / (7 * 24)]],
+      'a device none of the users booked still has its row of device-wide figures',
+    );
     const past = await userShares(db.knex, {
       deviceIds: [1, 2],
       from: at('2026-03-01T00:00:00Z'),

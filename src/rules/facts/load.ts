@@ -546,6 +546,9 @@ async function load(
       asOf: now,
       bookedStatuses: [...ACTIVE_STATUSES],
       assumeBookedIds: assumed.map(({ row }) => row.booking_id),
+      // Only the requesters' shares are facts (and one row per device for its week): without a
+      // cache kept for later calls, the rows of a device's other users are not worth sending.
+      ...(options.cache ? {} : { reportUserIds: requesterIds }),
     });
     const byDevice = groupBy(shares, (x) => x.device_id);
     for (const id of weekDevices) {
