@@ -83,6 +83,11 @@ export interface Decision {
 export interface EvaluateOptions {
   /** 'fired' (default): conditions only for fired rules; 'all': also for rules that did not fire. */
   readonly explain?: 'fired' | 'all';
+  /**
+   * Run every rule through the engine (evaluateWithEngine) rather than only those that fire: the
+   * same decision, slower; for references in tests and benchmarks.
+   */
+  readonly everyRule?: boolean;
 }
 
 export class RuleEvaluationError extends Error {
