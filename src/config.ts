@@ -25,7 +25,8 @@ export interface Config {
   readonly workerConcurrency: number;
   /**
    * The most events of one job name processed together in one transaction, for the jobs whose
-   * handlers can (booking.created); 1 processes every event alone.
+   * handlers can (booking.created, booking.updated, booking.reevaluate); 1 processes every event
+   * alone.
    */
   readonly workerBatchSize: number;
   /** How long shutdown waits for active jobs before forcing, in milliseconds. */

@@ -84,6 +84,21 @@ export function reservationsBlockedBy(
 }
 
 /** Whether a reservation is still worth deciding again: a live row that has not started. */
+/** isUpcoming for several reservations in one read: the ones that are. */
+export async function upcomingOf(
+  db: Knex | Knex.Transaction,
+  groupedBookingIds: readonly string[],
+  now: Date,
+): Promise<Set<string>> {
+  if (groupedBookingIds.length === 0) return new Set();
+  const rows = (await db(BOOKING_TABLE)
+    .distinct('grouped_booking_id')
+    .whereIn('grouped_booking_id', [...new Set(groupedBookingIds)])
+    .where('start_time', '>', now)
+    .whereIn('status_canonical', [...LIVE_STATUSES])) as Array<{ grouped_booking_id: string }>;
+  return new Set(rows.map((r) => r.grouped_booking_id));
+}
+
 export async function isUpcoming(
   db: Knex | Knex.Transaction,
   groupedBookingId: string,

@@ -28,6 +28,7 @@
  * same jobs, which run once.
  */
 import type { Knex } from 'knex';
+import type { JobName } from '../contracts';
 import { ADMIN_SETTING_TABLE, BOOKING_TABLE, DEVICE_TABLE } from '../db/models';
 import { RowNotFoundError } from '../errors';
 import type { RulesMetrics } from '../metrics/rules';
@@ -39,12 +40,18 @@ import {
   isUpcoming,
   reservationsBlockedBy,
   reservationsOfDevice,
+  upcomingOf,
   upcomingReservations,
   type Window,
 } from './affected';
 import { type DecideResult, decideReservation, decideReservations } from './decide';
 import { reevaluationEventId } from './event-ids';
-import { type ReservationRow, reservationOfBooking, reservationsOfBookings } from './reservation';
+import {
+  type ReservationRow,
+  reservationOfBooking,
+  reservationRowsOf,
+  reservationsOfBookings,
+} from './reservation';
 
 const HANDLER = 'rules';
 
@@ -99,6 +106,28 @@ function fanOut(ctx: EventContext, groups: readonly string[], cause: Cause): Han
     });
   }
   return { reevaluations: groups.length };
+}
+
+/** True when admin_settings `rules.enforcement` says "enforce" (anything unreadable is advisory). */
+async function enforcing(trx: Knex.Transaction): Promise<boolean> {
+  const row = (await trx(ADMIN_SETTING_TABLE).where({ key: SETTING_KEYS.enforcement }).first('value')) as
+    | { value: unknown }
+    | undefined;
+  if (!row) return false;
+  return (
+    parseRuleSettings([{ key: SETTING_KEYS.enforcement, value: row.value }]).settings.enforcement ===
+    'enforce'
+  );
+}
+
+/** A batch's events through the single-event handler, one after the other. */
+async function inTurn<N extends JobName>(
+  contexts: readonly HandlerContext<N>[],
+  handle: (ctx: HandlerContext<N>) => Promise<HandlerResult>,
+): Promise<HandlerResult[]> {
+  const results: HandlerResult[] = [];
+  for (const ctx of contexts) results.push(await handle(ctx));
+  return results;
 }
 
 /** The largest turnaround time of any device type (admin_settings rules.turnaroundMinutes). */
@@ -242,11 +271,13 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
         return fanOut(ctx, blocked, cause);
       };
 
-      registry.register('booking.updated', HANDLER, async (ctx) => {
+      /** The rest of a booking.updated once its reservation is decided: release what it moved from. */
+      const afterUpdate = async (
+        ctx: HandlerContext<'booking.updated'>,
+        reservation: { groupedBookingId: string; rows: readonly ReservationRow[] },
+        decided: HandlerResult,
+      ): Promise<HandlerResult> => {
         const { bookingId, previous } = ctx.payload;
-        const reservation = await reservationOfBooking(ctx.trx, bookingId);
-        if (reservation === undefined) return { bookingId, skipped: 'booking_not_found' };
-        const decided = await decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
         const row = reservation.rows.find((r) => r.bookingId === bookingId);
         const moved =
           row?.deviceId !== previous.deviceId ||
@@ -258,17 +289,94 @@ export function createBookingRuleHandlers(options: BookingRuleHandlerOptions = {
           ...decided,
           ...(await releasePrevious(ctx, previous, reservation.groupedBookingId, 'booking.updated')),
         };
+      };
+      const updated = async (ctx: HandlerContext<'booking.updated'>): Promise<HandlerResult> => {
+        const { bookingId } = ctx.payload;
+        const reservation = await reservationOfBooking(ctx.trx, bookingId);
+        if (reservation === undefined) return { bookingId, skipped: 'booking_not_found' };
+        const decided = await decide(ctx, reservation.groupedBookingId, { rows: reservation.rows });
+        return afterUpdate(ctx, reservation, decided);
+      };
+      registry.register('booking.updated', HANDLER, updated, {
+        // Advisory mode: one read of the reservations, one fact load, then each event's release of
+        // its previous window. Enforce mode: a decision moves statuses that the next event's facts
+        // and release must see, so the events go one after the other, as without a batch.
+        batch: async (contexts) => {
+          const first = contexts[0]!;
+          if (await enforcing(first.trx)) return inTurn(contexts, updated);
+          const reservations = await reservationsOfBookings(
+            first.trx,
+            contexts.map((ctx) => ctx.payload.bookingId),
+          );
+          const present = contexts.filter((ctx) => reservations.has(ctx.payload.bookingId));
+          const items = present.map((ctx) => ({
+            ...reservations.get(ctx.payload.bookingId)!,
+            eventId: ctx.eventId,
+            logger: ctx.logger,
+          }));
+          const decided = await decideReservations(first.trx, items, {
+            snapshot: rules.current(),
+            now: now(),
+            trigger: first.jobName,
+            logger: first.logger,
+          });
+          const results: HandlerResult[] = [];
+          for (const ctx of contexts) {
+            const at = present.indexOf(ctx);
+            if (at < 0) {
+              results.push({ bookingId: ctx.payload.bookingId, skipped: 'booking_not_found' });
+              continue;
+            }
+            const item = items[at]!;
+            results.push(await afterUpdate(ctx, item, report(ctx, item.groupedBookingId, decided[at]!)));
+          }
+          return results;
+        },
       });
       registry.register('booking.cancelled', HANDLER, async (ctx) => {
         const group = (await groupOfBooking(ctx.trx, ctx.payload.bookingId)) ?? null;
         return releasePrevious(ctx, ctx.payload.previous, group, 'booking.cancelled');
       });
-      registry.register('booking.reevaluate', HANDLER, async (ctx) => {
+      const reevaluate = async (ctx: HandlerContext<'booking.reevaluate'>): Promise<HandlerResult> => {
         const { groupedBookingId } = ctx.payload;
         if (!(await isUpcoming(ctx.trx, groupedBookingId, now()))) {
           return { groupedBookingId, skipped: 'started_or_not_live' };
         }
         return decide(ctx, groupedBookingId, { recomputeRollups: true });
+      };
+      registry.register('booking.reevaluate', HANDLER, reevaluate, {
+        // A fan-out (rules.changed, a device's maintenance) sends many at once. Advisory mode: one
+        // read of which are still upcoming and of their rows, one fact load, one insert. Enforce
+        // mode: one after the other (statuses move, and the rollups of moved rows are recomputed).
+        batch: async (contexts) => {
+          const first = contexts[0]!;
+          if (await enforcing(first.trx)) return inTurn(contexts, reevaluate);
+          const at = now();
+          const groups = contexts.map((ctx) => ctx.payload.groupedBookingId);
+          const live = await upcomingOf(first.trx, groups, at);
+          const rows = await reservationRowsOf(
+            first.trx,
+            groups.filter((g) => live.has(g)),
+          );
+          const decidable = contexts.filter((ctx) => live.has(ctx.payload.groupedBookingId));
+          const decided = await decideReservations(
+            first.trx,
+            decidable.map((ctx) => ({
+              groupedBookingId: ctx.payload.groupedBookingId,
+              rows: rows.get(ctx.payload.groupedBookingId) ?? [],
+              eventId: ctx.eventId,
+              logger: ctx.logger,
+            })),
+            { snapshot: rules.current(), now: at, trigger: first.jobName, logger: first.logger },
+          );
+          return contexts.map((ctx) => {
+            const { groupedBookingId } = ctx.payload;
+            const i = decidable.indexOf(ctx);
+            return i < 0
+              ? { groupedBookingId, skipped: 'started_or_not_live' }
+              : report(ctx, groupedBookingId, decided[i]!);
+          });
+        },
       });
       registry.register('device.status_changed', HANDLER, async (ctx) =>
         fanOut(

@@ -43,10 +43,21 @@ export async function reservationRows(
   db: Knex | Knex.Transaction,
   groupedBookingId: string,
 ): Promise<ReservationRow[]> {
+  return (await reservationRowsOf(db, [groupedBookingId])).get(groupedBookingId) ?? [];
+}
+
+/** reservationRows for several reservations in one read; ids without rows are absent. */
+export async function reservationRowsOf(
+  db: Knex | Knex.Transaction,
+  groupedBookingIds: readonly string[],
+): Promise<Map<string, ReservationRow[]>> {
+  const out = new Map<string, RowOfReservation[]>();
+  if (groupedBookingIds.length === 0) return new Map();
   const rows = (await db(BOOKING_TABLE)
-    .where({ grouped_booking_id: groupedBookingId })
-    .orderBy('booking_id')
+    .whereIn('grouped_booking_id', [...new Set(groupedBookingIds)])
+    .orderBy(['grouped_booking_id', 'booking_id'])
     .select(
+      'grouped_booking_id',
       'booking_id',
       'device_id',
       'is_collaborator',
@@ -55,7 +66,12 @@ export async function reservationRows(
       'start_time',
       'end_time',
     )) as RowOfReservation[];
-  return toRows(rows);
+  for (const row of rows) {
+    const list = out.get(row.grouped_booking_id);
+    if (list) list.push(row);
+    else out.set(row.grouped_booking_id, [row]);
+  }
+  return new Map([...out].map(([id, list]) => [id, toRows(list)]));
 }
 
 /**

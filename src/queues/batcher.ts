@@ -3,7 +3,7 @@
  * (WORKER_CONCURRENCY) transactions run at once per queue; the events that wait for one are kept
  * per job name. When a transaction ends, the job name whose oldest event has waited longest goes
  * next: alone through processEvent, or, when all its handlers have a batch form
- * (HandlerRegistry.isBatchable: `booking.created`), together with everything of that job name
+ * (HandlerRegistry.isBatchable: `booking.created`, `booking.updated`, `booking.reevaluate`), together with everything of that job name
  * that waited by then (up to `maxBatch`, WORKER_BATCH_SIZE) in one transaction through
  * processEventBatch. `maxBatch` 1 turns batching off.
  *

@@ -11,17 +11,27 @@ import type { PreviousDeviceWindow } from './incremental';
 import {
   bookingEventWindows,
   bookingWindows,
+  previousWindow,
   recomputeForBookingEvent,
   recomputeForDeviceEvent,
   recomputeForWindows,
 } from './incremental';
-import { GRANULARITIES } from './model';
+import { type DeviceWindow, GRANULARITIES } from './model';
 
 const HANDLER = 'rollups';
 
 /** What a handler reports (recorded in processed_events.results): how much it recomputed. */
 function summary(result: ComputeResult): { buckets: number; written: number } {
   return { buckets: result.buckets, written: result.written };
+}
+
+/** An event's part of a batch's recompute: its own buckets, and what the batch wrote. */
+function batchSummary(windows: readonly DeviceWindow[], result: ComputeResult, events: number) {
+  return {
+    buckets: windowTargets(windows, GRANULARITIES).reduce((n, t) => n + bucketCount(t), 0),
+    written: result.written,
+    batchEvents: events,
+  };
 }
 
 export const rollupHandlers: HandlerModule = {
@@ -55,16 +65,32 @@ export const rollupHandlers: HandlerModule = {
             return window;
           });
           const result = await recomputeForWindows(trx, windows);
-          return windows.map((window) => ({
-            buckets: windowTargets([window], GRANULARITIES).reduce((n, t) => n + bucketCount(t), 0),
-            written: result.written,
-            batchEvents: contexts.length,
-          }));
+          return windows.map((window) => batchSummary([window], result, contexts.length));
         },
       },
     );
-    registry.register('booking.updated', HANDLER, async ({ trx, payload }) =>
-      summary(await recomputeForBookingEvent(trx, payload.bookingId, payload.previous ?? null)),
+    registry.register(
+      'booking.updated',
+      HANDLER,
+      async ({ trx, payload }) =>
+        summary(await recomputeForBookingEvent(trx, payload.bookingId, payload.previous ?? null)),
+      {
+        // Several events in one transaction: one read of the current windows, one recompute of
+        // every bucket their current and previous windows touch.
+        batch: async (contexts) => {
+          const trx = contexts[0]!.trx;
+          const current = await bookingWindows(
+            trx,
+            contexts.map((ctx) => ctx.payload.bookingId),
+          );
+          const perEvent = contexts.map(({ payload }) => [
+            ...(current.has(payload.bookingId) ? [current.get(payload.bookingId)!] : []),
+            ...(payload.previous ? [previousWindow(payload.previous)] : []),
+          ]);
+          const result = await recomputeForWindows(trx, perEvent.flat());
+          return perEvent.map((windows) => batchSummary(windows, result, contexts.length));
+        },
+      },
     );
     registry.register('booking.cancelled', HANDLER, async ({ trx, payload }) =>
       summary(await recomputeForBookingEvent(trx, payload.bookingId, payload.previous ?? null)),

@@ -52,14 +52,17 @@ export async function bookingEventWindows(
   const windows: DeviceWindow[] = [];
   const current = (await bookingWindows(db, [bookingId])).get(bookingId);
   if (current) windows.push(current);
-  if (previous) {
-    windows.push({
-      deviceId: previous.deviceId,
-      start: toDate(previous.startTime, 'previous.startTime'),
-      end: toDate(previous.endTime, 'previous.endTime'),
-    });
-  }
+  if (previous) windows.push(previousWindow(previous));
   return windows;
+}
+
+/** A booking event's `previous` as a window. */
+export function previousWindow(previous: PreviousBookingWindow): DeviceWindow {
+  return {
+    deviceId: previous.deviceId,
+    start: toDate(previous.startTime, 'previous.startTime'),
+    end: toDate(previous.endTime, 'previous.endTime'),
+  };
 }
 
 /** The current windows of booking rows, in one read, by booking id (ids without a row are absent). */

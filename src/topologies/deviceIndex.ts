@@ -40,6 +40,27 @@ export async function reviewsUsingDevices(db: Knex, deviceIds: readonly number[]
   return rows.map((r) => r.topology_id);
 }
 
+/** reviewsUsingDevices per device, in one read: device -> topology ids, ascending. */
+export async function reviewsUsingEachDevice(
+  db: Knex,
+  deviceIds: readonly number[],
+): Promise<Map<number, number[]>> {
+  checkIds('deviceIds', deviceIds);
+  const out = new Map<number, number[]>();
+  if (deviceIds.length === 0) return out;
+  const { rows } = await db.raw<{ rows: Array<{ device_id: number; topology_id: number }> }>(
+    `SELECT DISTINCT device_id, topology_id FROM ${TOPOLOGY_DEVICES_TABLE}
+      WHERE device_id = ANY(?::int[]) ORDER BY device_id, topology_id`,
+    [[...new Set(deviceIds)]],
+  );
+  for (const row of rows) {
+    const list = out.get(row.device_id);
+    if (list) list.push(row.topology_id);
+    else out.set(row.device_id, [row.topology_id]);
+  }
+  return out;
+}
+
 /**
  * Sets a topology's indexed devices to exactly `deviceIds`, in the caller's transaction: rows
  * no longer named are deleted, new ones inserted, the others left alone (two statements).

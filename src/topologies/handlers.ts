@@ -31,7 +31,7 @@ import { uuidV5 } from '../queues/event-ids';
 import type { HandlerContext, HandlerModule, HandlerRegistry } from '../queues/handlers';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import { RuleSetStore } from '../rules/store';
-import { reviewsUsingDevices } from './deviceIndex';
+import { reviewsUsingDevices, reviewsUsingEachDevice } from './deviceIndex';
 import { topologyPolicyFindings } from './policies';
 import { type PolicyFindingsSource, reviewTopologyById } from './service';
 import { TOPOLOGY_REVIEW_TABLE } from './store';
@@ -139,13 +139,44 @@ function registerFanOut(registry: HandlerRegistry, job: (typeof DEVICE_JOBS)[num
  * (a moved confirmed booking matters as much as a newly confirmed one).
  */
 function registerBookingFanOut(registry: HandlerRegistry): void {
-  registry.register('booking.updated', HANDLER, async ({ trx, payload, eventId, enqueueAfterCommit }) => {
-    const booking = (await trx('booking_table')
-      .where({ booking_id: payload.bookingId, status_canonical: 'confirmed', is_collaborator: false })
-      .first('device_id')) as { device_id: number | null } | undefined;
-    if (!booking || booking.device_id === null) return { rechecks: 0 };
-    return recheckTopologiesUsing(trx, booking.device_id, eventId, enqueueAfterCommit);
-  });
+  registry.register(
+    'booking.updated',
+    HANDLER,
+    async ({ trx, payload, eventId, enqueueAfterCommit }) => {
+      const device = (await confirmedDevicesOf(trx, [payload.bookingId])).get(payload.bookingId);
+      if (device === undefined) return { rechecks: 0 };
+      return recheckTopologiesUsing(trx, device, eventId, enqueueAfterCommit);
+    },
+    {
+      // Several events in one transaction: one read of the bookings, one of the topologies.
+      batch: async (contexts) => {
+        const trx = contexts[0]!.trx;
+        const devices = await confirmedDevicesOf(
+          trx,
+          contexts.map((ctx) => ctx.payload.bookingId),
+        );
+        const using = await reviewsUsingEachDevice(trx, [...devices.values()]);
+        return contexts.map(({ payload, eventId, enqueueAfterCommit }) => {
+          const device = devices.get(payload.bookingId);
+          if (device === undefined) return { rechecks: 0 };
+          return recheckAll(using.get(device) ?? [], eventId, enqueueAfterCommit);
+        });
+      },
+    },
+  );
+}
+
+/** The device of each booking row that is a confirmed owner row (others are absent). */
+async function confirmedDevicesOf(
+  trx: Knex.Transaction,
+  bookingIds: readonly number[],
+): Promise<Map<number, number>> {
+  const rows = (await trx('booking_table')
+    .whereIn('booking_id', [...new Set(bookingIds)])
+    .where({ status_canonical: 'confirmed', is_collaborator: false })
+    .whereNotNull('device_id')
+    .select('booking_id', 'device_id')) as Array<{ booking_id: number; device_id: number }>;
+  return new Map(rows.map((r) => [r.booking_id, r.device_id]));
 }
 
 /**

@@ -217,4 +217,152 @@ describe('decisions: booking events decided in batches', function () {
     ]);
     assert.equal(again.written, 0);
   });
+
+  it('decides booking.updated and booking.reevaluate events in a batch as one by one, releases and skips included', async () => {
+    const user = await lab.user();
+    const device = await lab.device({ inventory: {} });
+    const other = await lab.device({ inventory: {} });
+    // A confirmed booking moved away from [110, 114): the pending request it blocked gets a re-evaluation.
+    const moved = await lab.booking({ device, user, start: at(120), end: at(122), status: 'confirmed' });
+    const blocked = (
+      await lab.reservation([{ device, user: await lab.user(), start: at(111), end: at(113) }])
+    ).group;
+    const staying = (await lab.reservation([{ device: other, user, start: at(130), end: at(137) }])).ids[0]!;
+    const plain = (await lab.reservation([{ device: other, user, start: at(140), end: at(141) }])).group;
+    const started = (await lab.reservation([{ device: other, user, start: at(-2), end: at(3) }])).group;
+    const updates = [
+      {
+        bookingId: moved,
+        previous: { deviceId: device, startTime: at(110).toISOString(), endTime: at(114).toISOString() },
+      },
+      {
+        bookingId: staying,
+        previous: { deviceId: other, startTime: at(130).toISOString(), endTime: at(137).toISOString() },
+      },
+      {
+        bookingId: 987_600,
+        previous: { deviceId: other, startTime: at(1).toISOString(), endTime: at(2).toISOString() },
+      },
+    ];
+    const reevaluations = [
+      { groupedBookingId: blocked, cause: 'booking.updated' as const },
+      { groupedBookingId: plain, cause: 'rules.changed' as const },
+      { groupedBookingId: started, cause: 'rules.changed' as const },
+    ];
+    for (const [job, inputs] of [
+      ['booking.updated', updates],
+      ['booking.reevaluate', reevaluations],
+    ] as const) {
+      const batchIds = inputs.map(() => randomUUID());
+      const aloneIds = inputs.map(() => randomUUID());
+      const batch = await rules.deliverBatch(
+        job,
+        inputs.map((input, i) => ({ ...input, eventId: batchIds[i] })) as never,
+      );
+      const alone: ProcessResult[] = [];
+      for (const [i, input] of inputs.entries()) {
+        alone.push(await rules.deliver(job, { ...input, eventId: aloneIds[i] } as never));
+      }
+      for (const i of inputs.keys()) {
+        assert.deepEqual(completed(batch[i]!).rules, completed(alone[i]!).rules, `${job} #${i}: results`);
+        assert.deepEqual(
+          batch[i]!.followUps.map((f) => [f.name, f.payload.groupedBookingId]),
+          alone[i]!.followUps.map((f) => [f.name, f.payload.groupedBookingId]),
+          `${job} #${i}: follow-ups`,
+        );
+        assert.deepEqual(
+          (await decisionsOfEvent(batchIds[i]!)).map(meaning),
+          (await decisionsOfEvent(aloneIds[i]!)).map(meaning),
+          `${job} #${i}: decisions`,
+        );
+      }
+      if (job === 'booking.updated') {
+        assert.deepEqual(
+          batch[0]!.followUps.map((f) => f.payload.groupedBookingId),
+          [blocked],
+          'the moved booking releases what its previous window blocked',
+        );
+        assert.equal(completed(batch[1]!).rules !== undefined, true);
+        assert.deepEqual(completed(batch[2]!).rules, { bookingId: 987_600, skipped: 'booking_not_found' });
+      } else {
+        assert.deepEqual(completed(batch[2]!).rules, {
+          groupedBookingId: started,
+          skipped: 'started_or_not_live',
+        });
+        assert.equal((completed(batch[1]!).rules as { outcome: string }).outcome, 'allow');
+      }
+    }
+  });
+
+  it('recomputes the current and the previous windows of updated bookings in a batch', async () => {
+    const device = await lab.device({ inventory: {} });
+    const user = await lab.user();
+    const a = await lab.booking({ device, user, start: at(-50), end: at(-49), status: 'confirmed' });
+    const b = await lab.booking({ device, user, start: at(-40), end: at(-39), status: 'confirmed' });
+    await rules.deliverBatch('booking.created', [{ bookingId: a }, { bookingId: b }]);
+    // The scheduler moves both two hours later, then the events arrive together.
+    await db
+      .knex('booking_table')
+      .whereIn('booking_id', [a, b])
+      .update({
+        start_time: db.knex.raw(`start_time + interval '2 hours'`),
+        end_time: db.knex.raw(`end_time + interval '2 hours'`),
+      });
+    await rules.deliverBatch('booking.updated', [
+      {
+        bookingId: a,
+        previous: { deviceId: device, startTime: at(-50).toISOString(), endTime: at(-49).toISOString() },
+      },
+      {
+        bookingId: b,
+        previous: { deviceId: device, startTime: at(-40).toISOString(), endTime: at(-39).toISOString() },
+      },
+    ]);
+    const hours = await db
+      .knex('utilization_rollups')
+      .where({ device_id: device, granularity: 'hour' })
+      .where('booked_seconds', '>', 0)
+      .orderBy('bucket_start')
+      .pluck('bucket_start');
+    assert.deepEqual(
+      hours.map((h: Date) => h.toISOString()),
+      [at(-48), at(-38)].map((d) => d.toISOString()),
+      'booked time left the old hours and counts in the new ones',
+    );
+    const again = await recomputeForWindows(
+      db.knex,
+      [-50, -48, -40, -38].map((h) => ({ deviceId: device, start: at(h), end: at(h + 1) })),
+    );
+    assert.equal(again.written, 0, 'nothing left to recompute');
+  });
+  it('in enforce mode, takes booking.updated and booking.reevaluate events of a batch one by one: statuses move, rollups follow', async () => {
+    await lab.setting('rules.enforcement', 'enforce');
+    const device = await lab.device({ inventory: {} });
+    const user = await lab.user();
+    const one = await lab.reservation([{ device, user, start: at(150), end: at(151) }]);
+    const two = await lab.reservation([{ device, user: await lab.user(), start: at(150.5), end: at(152) }]);
+    const results = await rules.deliverBatch('booking.reevaluate', [
+      { groupedBookingId: one.group, cause: 'rules.changed' },
+      { groupedBookingId: two.group, cause: 'rules.changed' },
+    ]);
+    assert.deepEqual(await Promise.all([one.ids[0]!, two.ids[0]!].map((id) => statusOf(db.knex, id))), [
+      'confirmed',
+      'rejected',
+    ]);
+    const first = completed(results[0]!).rules as { statusChanged: number; rollupBuckets: number };
+    assert.equal(first.statusChanged, 1);
+    assert.ok(first.rollupBuckets > 0, 'the confirmed row counts booked time at once');
+    const booked = await db
+      .knex('utilization_rollups')
+      .where({ device_id: device, granularity: 'hour', bucket_start: at(150) })
+      .first('booked_seconds');
+    assert.equal(Number(booked.booked_seconds), 3600);
+    const updated = await rules.deliverBatch('booking.updated', [
+      {
+        bookingId: two.ids[0]!,
+        previous: { deviceId: device, startTime: at(150.5).toISOString(), endTime: at(152).toISOString() },
+      },
+    ]);
+    assert.equal((completed(updated[0]!).rules as { mode: string }).mode, 'enforce');
+  });
 });

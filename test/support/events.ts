@@ -7,7 +7,7 @@ import { type EventInput, type JobName, parsePayload, queueOf } from '../../src/
 import type { AppDeps } from '../../src/deps';
 import { createMetrics, createRegistry } from '../../src/metrics';
 import { type HandlerModule, HandlerRegistry } from '../../src/queues/handlers';
-import { type ProcessResult, processEvent } from '../../src/queues/process-event';
+import { type ProcessResult, processEvent, processEventBatch } from '../../src/queues/process-event';
 import { RuleSetStore } from '../../src/rules/store';
 import { SHIPPED_RULES_DIR } from './rules';
 
@@ -52,5 +52,22 @@ export function deliver<N extends JobName>(
   return processEvent(
     { knex, handlers, logger },
     { jobName, payload, queue: queueOf(jobName), jobId: eventId, attempt: 1 },
+  );
+}
+
+/** Delivers events of one job together, as a busy worker batches them (processEventBatch). */
+export function deliverBatch<N extends JobName>(
+  knex: Knex,
+  handlers: HandlerRegistry,
+  jobName: N,
+  inputs: readonly EventInput<N>[],
+): Promise<ProcessResult[]> {
+  return processEventBatch(
+    { knex, handlers, logger },
+    inputs.map((input) => {
+      const eventId = randomUUID();
+      const payload = parsePayload(jobName, { eventId, occurredAt: new Date().toISOString(), ...input });
+      return { jobName, payload, queue: queueOf(jobName), jobId: eventId, attempt: 1 };
+    }),
   );
 }

@@ -4,7 +4,7 @@ import { HANDLER_MODULES } from '../../src/handlers';
 import { HandlerError } from '../../src/queues/process-event';
 import { createTopologyHandlers } from '../../src/topologies/handlers';
 import { migratedDatabase, type TestDatabase } from '../support/db';
-import { deliver, registryOf, registryWithDeps } from '../support/events';
+import { deliver, deliverBatch, registryOf, registryWithDeps } from '../support/events';
 import { snapshotOf } from '../support/rules';
 import { at, Lab, NOW, node } from './lab';
 
@@ -185,5 +185,54 @@ describe('topologies/handlers: topology and device events', () => {
       (await deliver(db.knex, handlers, 'booking.created', { bookingId: 987_654 })).followUps,
       [],
     );
+  });
+  it('in a batch, sends each booking event the rechecks it sends alone', async () => {
+    const a = await lab.device();
+    const b = await lab.device();
+    const usesA = await lab.topology(requester, [node('a', a.id)], []);
+    const usesBoth = await lab.topology(requester, [node('a', a.id), node('b', b.id)], []);
+    for (const topologyId of [usesA, usesBoth]) {
+      await deliver(db.knex, handlers, 'topology.submitted', { topologyId });
+    }
+    const other = await lab.user('batch-other');
+    const confirmedA = await lab.booking({ deviceId: a.id, userId: other, from: at(70), to: at(72) });
+    const confirmedB = await lab.booking({ deviceId: b.id, userId: other, from: at(70), to: at(72) });
+    const pending = await lab.booking({
+      deviceId: a.id,
+      userId: other,
+      from: at(80),
+      to: at(82),
+      status: 'pending',
+    });
+    const ids = [confirmedA, pending, confirmedB, 987_655];
+    const rechecks = (r: Awaited<ReturnType<typeof deliver>>) =>
+      r.followUps.map((f) => [f.name, f.payload.topologyId]);
+    for (const job of ['booking.created', 'booking.updated'] as const) {
+      const inputs = ids.map((bookingId) =>
+        job === 'booking.created'
+          ? { bookingId }
+          : {
+              bookingId,
+              previous: { deviceId: a.id, startTime: at(70).toISOString(), endTime: at(72).toISOString() },
+            },
+      );
+      const together = await deliverBatch(db.knex, handlers, job, inputs as never);
+      const alone = [];
+      for (const input of inputs) alone.push(await deliver(db.knex, handlers, job, input as never));
+      assert.deepEqual(together.map(rechecks), alone.map(rechecks), job);
+      assert.deepEqual(
+        together.map(rechecks),
+        [
+          [
+            ['topology.recheck', usesA],
+            ['topology.recheck', usesBoth],
+          ],
+          [],
+          [['topology.recheck', usesBoth]],
+          [],
+        ],
+        job,
+      );
+    }
   });
 });
