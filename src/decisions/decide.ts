@@ -112,9 +112,7 @@ export async function decideReservation(
   if (mode === 'enforce') {
     if (group.outcome === 'allow') {
       try {
-        statusChanged = await trx.transaction((savepoint) =>
-          movePending(savepoint, groupedBookingId, 'allow'),
-        );
+        statusChanged = await confirmPending(trx, groupedBookingId);
       } catch (error) {
         if (!isConfirmedOverlap(error)) throw error;
         conflict = true;
@@ -304,6 +302,27 @@ async function movePending(
     .update({ status: STATUS_FOR[outcome] })
     .returning('booking_id');
   return moved.length;
+}
+
+/** Times a confirmation chosen as a deadlock victim is tried again before the error is thrown. */
+const CONFIRM_ATTEMPTS = 3;
+
+/**
+ * Confirms the reservation's pending rows in a savepoint. Two transactions confirming overlapping
+ * bookings at the same moment can each wait for the other's new row (how Postgres checks an
+ * exclusion constraint) until one is chosen as a deadlock victim (40P01). The victim's savepoint
+ * rolls back and it tries again: now it waits for the other transaction, then confirms (the other
+ * rolled back) or meets its committed booking (23P01, a deny). So the deadlock costs neither the
+ * event's other work nor, in a batch, the other events' (docs/runtime.md, "Batches").
+ */
+async function confirmPending(trx: Knex.Transaction, groupedBookingId: string): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await trx.transaction((savepoint) => movePending(savepoint, groupedBookingId, 'allow'));
+    } catch (error) {
+      if ((error as { code?: unknown })?.code !== '40P01' || attempt >= CONFIRM_ATTEMPTS) throw error;
+    }
+  }
 }
 
 function isConfirmedOverlap(error: unknown): boolean {
