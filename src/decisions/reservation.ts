@@ -3,6 +3,7 @@
  * device and the collaborator rows) and the confirmed bookings that block it.
  */
 import type { Knex } from 'knex';
+import { groupBy } from '../collections';
 import { BOOKING_TABLE } from '../db/models';
 
 export interface ReservationRow {
@@ -51,7 +52,6 @@ export async function reservationRowsOf(
   db: Knex | Knex.Transaction,
   groupedBookingIds: readonly string[],
 ): Promise<Map<string, ReservationRow[]>> {
-  const out = new Map<string, RowOfReservation[]>();
   if (groupedBookingIds.length === 0) return new Map();
   const rows = (await db(BOOKING_TABLE)
     .whereIn('grouped_booking_id', [...new Set(groupedBookingIds)])
@@ -66,12 +66,8 @@ export async function reservationRowsOf(
       'start_time',
       'end_time',
     )) as RowOfReservation[];
-  for (const row of rows) {
-    const list = out.get(row.grouped_booking_id);
-    if (list) list.push(row);
-    else out.set(row.grouped_booking_id, [row]);
-  }
-  return new Map([...out].map(([id, list]) => [id, toRows(list)]));
+  const byReservation = groupBy(rows, (row) => row.grouped_booking_id);
+  return new Map([...byReservation].map(([id, list]) => [id, toRows(list)]));
 }
 
 /**
@@ -101,13 +97,7 @@ export async function reservationsOfBookings(
       ORDER BY b.booking_id, r.booking_id`,
     [[...new Set(bookingIds)]],
   );
-  const byBooking = new Map<number, RowOfReservation[]>();
-  for (const row of rows) {
-    const list = byBooking.get(row.of_booking);
-    if (list) list.push(row);
-    else byBooking.set(row.of_booking, [row]);
-  }
-  for (const [bookingId, list] of byBooking) {
+  for (const [bookingId, list] of groupBy(rows, (row) => row.of_booking)) {
     out.set(bookingId, { groupedBookingId: list[0]!.grouped_booking_id, rows: toRows(list) });
   }
   return out;

@@ -97,10 +97,20 @@ export function startWorkerPool(deps: ProcessorDeps, options: WorkerPoolOptions)
   };
 }
 
+/**
+ * After a worker's connection is back, errors for this long are the rest of the same outage (its
+ * other connection still reconnecting, commands that were in flight): neither logged nor
+ * announced as a recovery again. A new outage keeps erroring on every reconnect attempt, so it is
+ * logged once this has passed.
+ */
+const RECOVERY_GRACE_MS = 5_000;
+
 function watchWorker(worker: Worker, queue: QueueName, logger: Logger, deps: ProcessorDeps): void {
   let lastError: string | undefined;
   let repeats = 0;
+  let recoveredAt = Number.NEGATIVE_INFINITY;
   worker.on('error', (error: Error) => {
+    if (Date.now() - recoveredAt < RECOVERY_GRACE_MS) return;
     // Connection errors repeat on every reconnect attempt: log the first, then every 50th.
     if (error.message === lastError && ++repeats % 50 !== 0) return;
     if (error.message !== lastError) repeats = 0;
@@ -108,8 +118,10 @@ function watchWorker(worker: Worker, queue: QueueName, logger: Logger, deps: Pro
     logger.warn({ queue, err: error.message, repeats }, `worker ${queue}: ${error.message}`);
   });
   const onReady = () => {
-    if (lastError !== undefined) logger.info({ queue }, `worker ${queue}: connected again`);
+    if (lastError === undefined) return;
+    logger.info({ queue }, `worker ${queue}: connected again`);
     lastError = undefined;
+    recoveredAt = Date.now();
   };
   // The Worker emits 'ready' once, for its first connection; its backend's 'ready' follows every
   // reconnection of its connections too, which is when the operator wants to read it is back.

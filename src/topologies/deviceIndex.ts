@@ -9,6 +9,7 @@
  * the scheduler is re-indexed when its `topology.updated` check runs.
  */
 import type { Knex } from 'knex';
+import { groupBy } from '../collections';
 import { InvalidPayloadError } from '../errors';
 import { topologyDeviceRefs } from './facts';
 import { polatisNameKeySql } from './loadDevices';
@@ -46,19 +47,14 @@ export async function reviewsUsingEachDevice(
   deviceIds: readonly number[],
 ): Promise<Map<number, number[]>> {
   checkIds('deviceIds', deviceIds);
-  const out = new Map<number, number[]>();
-  if (deviceIds.length === 0) return out;
+  if (deviceIds.length === 0) return new Map();
   const { rows } = await db.raw<{ rows: Array<{ device_id: number; topology_id: number }> }>(
     `SELECT DISTINCT device_id, topology_id FROM ${TOPOLOGY_DEVICES_TABLE}
       WHERE device_id = ANY(?::int[]) ORDER BY device_id, topology_id`,
     [[...new Set(deviceIds)]],
   );
-  for (const row of rows) {
-    const list = out.get(row.device_id);
-    if (list) list.push(row.topology_id);
-    else out.set(row.device_id, [row.topology_id]);
-  }
-  return out;
+  const byDevice = groupBy(rows, (row) => row.device_id);
+  return new Map([...byDevice].map(([deviceId, list]) => [deviceId, list.map((r) => r.topology_id)]));
 }
 
 /**

@@ -25,6 +25,7 @@
  * otherwise the module opens its own store on RULES_DIR at registration.
  */
 import type { Knex } from 'knex';
+import { groupBy } from '../collections';
 import type { AppDeps } from '../deps';
 import { createTopologyMetrics, type TopologyMetrics } from '../metrics/topologies';
 import { uuidV5 } from '../queues/event-ids';
@@ -233,13 +234,8 @@ async function confirmedDevicesOfReservations(
       ORDER BY b.booking_id, r.device_id`,
     [[...new Set(bookingIds)]],
   );
-  const out = new Map<number, number[]>();
-  for (const row of rows) {
-    const list = out.get(row.booking_id);
-    if (list) list.push(row.device_id);
-    else out.set(row.booking_id, [row.device_id]);
-  }
-  return out;
+  const byBooking = groupBy(rows, (row) => row.booking_id);
+  return new Map([...byBooking].map(([bookingId, list]) => [bookingId, list.map((r) => r.device_id)]));
 }
 
 /**

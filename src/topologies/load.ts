@@ -14,6 +14,7 @@
  * two queries at once.
  */
 import type { Knex } from 'knex';
+import { groupBy } from '../collections';
 import {
   type BookingFact,
   buildTopologyFacts,
@@ -226,15 +227,4 @@ function uniqueWindows(bookings: readonly BookingFact[]): RequesterWindow[] {
     }
   }
   return [...unique.values()];
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

@@ -34,6 +34,7 @@
  * live in ./limits.ts, ./usage.ts and ./settings.ts and are tested there.
  */
 import type { Knex } from 'knex';
+import { groupBy } from '../../collections';
 import type { Logger } from '../../logger';
 import { comingWeekShares, deviceUtilizationFacts } from '../../rollups/facts';
 import { deviceTableWindow, maintenanceRecordWindow } from '../../topologies/loadDevices';
@@ -202,17 +203,6 @@ export function isoTime(date: Date): string {
 }
 
 const sortNumbers = (values: Iterable<number>): number[] => [...new Set(values)].sort((a, b) => a - b);
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
 
 /** The row of a device a reservation is decided on: the owner's, else a collaborator's. */
 function pickRows(rows: readonly ReservationRow[]): ReservationRow[] {
