@@ -94,7 +94,8 @@ export class RuleEvaluationError extends Error {
   override readonly name = 'RuleEvaluationError';
 }
 
-const SEVERITY: Readonly<Record<EventType, number>> = { deny: 0, require_approval: 1, flag: 2 };
+/** The order reasons are listed in: deny, then require_approval, then flag. */
+export const SEVERITY: Readonly<Record<EventType, number>> = { deny: 0, require_approval: 1, flag: 2 };
 
 /** Any deny -> deny; else any require_approval -> require_approval; else allow (flags allow). */
 export function combineOutcome(types: Iterable<EventType | Outcome>): Outcome {

@@ -14,6 +14,7 @@ import {
   evaluate,
   type Outcome,
   type Reason,
+  SEVERITY,
 } from './evaluate';
 import type { BookingFacts } from './facts/catalog';
 import type { RuleSetSnapshot } from './snapshot';
@@ -56,9 +57,32 @@ export async function evaluateGroup(
       decision: await evaluate(snapshot, 'booking', facts, options),
     });
   }
+  const reasons = mergeReasons(
+    devices.map(({ deviceId, decision }) => ({ deviceId, reasons: decision.reasons })),
+  );
+  return {
+    groupedBookingId: groupId,
+    outcome: combineOutcome(devices.map((d) => d.decision.outcome)),
+    revision: snapshot.revision,
+    reasons,
+    devices,
+  };
+}
+
+export interface DeviceReasons {
+  readonly deviceId: number;
+  readonly reasons: readonly Reason[];
+}
+
+/**
+ * The per-device reasons of one reservation as one list: a reason that fires for several devices
+ * with the same policy, rule, message and approver appears once, listing the devices; deny
+ * first, then require_approval, then flag.
+ */
+export function mergeReasons(devices: readonly DeviceReasons[]): Reason[] {
   const merged = new Map<string, { reason: Reason; deviceIds: number[] }>();
-  for (const { deviceId, decision } of devices) {
-    for (const reason of decision.reasons) {
+  for (const { deviceId, reasons } of devices) {
+    for (const reason of reasons) {
       const key = JSON.stringify([reason.policy, reason.rule, reason.message, reason.approver ?? null]);
       const entry = merged.get(key);
       if (entry) {
@@ -68,15 +92,7 @@ export async function evaluateGroup(
       }
     }
   }
-  const severity = { deny: 0, require_approval: 1, flag: 2 } as const;
-  const reasons = [...merged.values()]
+  return [...merged.values()]
     .map(({ reason, deviceIds }) => ({ ...reason, deviceIds }))
-    .sort((a, b) => severity[a.type] - severity[b.type]);
-  return {
-    groupedBookingId: groupId,
-    outcome: combineOutcome(devices.map((d) => d.decision.outcome)),
-    revision: snapshot.revision,
-    reasons,
-    devices,
-  };
+    .sort((a, b) => SEVERITY[a.type] - SEVERITY[b.type]);
 }

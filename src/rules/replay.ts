@@ -17,9 +17,10 @@
  *   by the tests). Transitions of unchanged reservations come from the fired rules' types.
  */
 import type { Knex } from 'knex';
-import { combineOutcome, evaluate, type Outcome, type Reason } from './evaluate';
+import { combineOutcome, evaluate, type Outcome, type Reason, SEVERITY } from './evaluate';
 import type { BookingFacts } from './facts/catalog';
 import { createBookingFactsCache, loadBookingFacts } from './facts/load';
+import { type DeviceReasons, mergeReasons } from './group';
 import { type FactsRecord, firingRules } from './match';
 import type { EventType } from './policy';
 import type { PreparedRule, RuleSetSnapshot } from './snapshot';
@@ -84,32 +85,6 @@ export interface ReplayReport {
   /** admin_settings values that could not be read (their defaults were used), once each. */
   readonly settingsProblems: readonly string[];
   readonly elapsedMs: number;
-}
-
-interface DeviceReasons {
-  readonly deviceId: number;
-  readonly reasons: readonly Reason[];
-}
-
-const SEVERITY = { deny: 0, require_approval: 1, flag: 2 } as const;
-
-/** Merges per-device reasons of one reservation as evaluateGroup does. */
-export function mergeReasons(devices: readonly DeviceReasons[]): Reason[] {
-  const merged = new Map<string, { reason: Reason; deviceIds: number[] }>();
-  for (const { deviceId, reasons } of devices) {
-    for (const reason of reasons) {
-      const key = JSON.stringify([reason.policy, reason.rule, reason.message, reason.approver ?? null]);
-      const entry = merged.get(key);
-      if (entry) {
-        if (!entry.deviceIds.includes(deviceId)) entry.deviceIds.push(deviceId);
-      } else {
-        merged.set(key, { reason, deviceIds: [deviceId] });
-      }
-    }
-  }
-  return [...merged.values()]
-    .map(({ reason, deviceIds }) => ({ ...reason, deviceIds }))
-    .sort((a, b) => SEVERITY[a.type] - SEVERITY[b.type]);
 }
 
 const ruleKey = (rule: PreparedRule) => JSON.stringify(rule.rule);
