@@ -24,15 +24,10 @@ describe('fault: Redis killed and restarted empty', function () {
 
   it('runs every event the scheduler sends again exactly once, with the same two workers', async () => {
     if (!lab) throw new Error('the fault lab did not start');
-    const { knex } = lab;
+    const faults = lab;
     const workers = [await lab.startWorker(), await lab.startWorker()];
     const stream = lab.stream(20).start();
-    const committed = async (ids: readonly string[]) =>
-      new Set(
-        (
-          await knex('processed_events').whereIn('event_id', ids).select<{ event_id: string }[]>('event_id')
-        ).map((r) => r.event_id),
-      );
+    const committed = (ids: readonly string[]) => faults.committed(ids);
     await waitUntil('events to commit before the crash', async () => {
       return (await committed(stream.enqueued().map((e) => e.eventId))).size >= 20;
     });

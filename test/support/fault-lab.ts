@@ -248,6 +248,14 @@ export class FaultLab {
     return child;
   }
 
+  /** Which of the given events have committed (have a processed_events row). */
+  async committed(eventIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.knex('processed_events')
+      .whereIn('event_id', [...eventIds])
+      .select<Array<{ event_id: string }>>('event_id');
+    return new Set(rows.map((r) => r.event_id));
+  }
+
   /** Waits until every given event has committed (processed_events), or fails naming how many are missing. */
   async waitForEvents(what: string, events: readonly SentEvent[], timeoutMs = 45_000): Promise<void> {
     const ids = events.map((e) => e.eventId);
@@ -255,10 +263,7 @@ export class FaultLab {
     await waitUntil(
       `${what}: ${ids.length} events to commit`,
       async () => {
-        const rows = await this.knex('processed_events')
-          .whereIn('event_id', ids)
-          .count<[{ count: string }]>('* as count');
-        missing = ids.length - Number(rows[0]?.count);
+        missing = ids.length - (await this.committed(ids)).size;
         return missing === 0;
       },
       timeoutMs,
