@@ -34,7 +34,7 @@ import { RowNotFoundError } from '../errors';
 import type { RulesMetrics } from '../metrics/rules';
 import type { HandlerContext, HandlerModule, HandlerRegistry, HandlerResult } from '../queues/handlers';
 import { recomputeForBookingEvent } from '../rollups/incremental';
-import { parseRuleSettings, SETTING_KEYS } from '../rules/facts/settings';
+import { parseRuleSettings, type RuleSettings, SETTING_KEYS } from '../rules/facts/settings';
 import type { RuleSetSnapshot } from '../rules/snapshot';
 import {
   isUpcoming,
@@ -108,16 +108,21 @@ function fanOut(ctx: EventContext, groups: readonly string[], cause: Cause): Han
   return { reevaluations: groups.length };
 }
 
-/** True when admin_settings `rules.enforcement` says "enforce" (anything unreadable is advisory). */
-async function enforcing(trx: Knex.Transaction): Promise<boolean> {
-  const row = (await trx(ADMIN_SETTING_TABLE).where({ key: SETTING_KEYS.enforcement }).first('value')) as
+/** One `rules.*` admin setting, parsed as the fact loader parses it (unreadable: the default). */
+async function ruleSetting<K extends keyof typeof SETTING_KEYS & keyof RuleSettings>(
+  trx: Knex.Transaction,
+  name: K,
+): Promise<RuleSettings[K]> {
+  const key = SETTING_KEYS[name];
+  const row = (await trx(ADMIN_SETTING_TABLE).where({ key }).first('value')) as
     | { value: unknown }
     | undefined;
-  if (!row) return false;
-  return (
-    parseRuleSettings([{ key: SETTING_KEYS.enforcement, value: row.value }]).settings.enforcement ===
-    'enforce'
-  );
+  return parseRuleSettings(row ? [{ key, value: row.value }] : []).settings[name];
+}
+
+/** True when admin_settings `rules.enforcement` says "enforce" (anything unreadable is advisory). */
+async function enforcing(trx: Knex.Transaction): Promise<boolean> {
+  return (await ruleSetting(trx, 'enforcement')) === 'enforce';
 }
 
 /** A batch's events through the single-event handler, one after the other. */
@@ -132,12 +137,7 @@ async function inTurn<N extends JobName>(
 
 /** The largest turnaround time of any device type (admin_settings rules.turnaroundMinutes). */
 async function maxTurnaroundMinutes(trx: Knex.Transaction): Promise<number> {
-  const row = (await trx(ADMIN_SETTING_TABLE)
-    .where({ key: SETTING_KEYS.turnaroundMinutes })
-    .first('value')) as { value: unknown } | undefined;
-  if (!row) return 0;
-  const { settings } = parseRuleSettings([{ key: SETTING_KEYS.turnaroundMinutes, value: row.value }]);
-  return Math.max(0, ...Object.values(settings.turnaroundMinutes));
+  return Math.max(0, ...Object.values(await ruleSetting(trx, 'turnaroundMinutes')));
 }
 
 async function maintenanceWindows(

@@ -50,6 +50,29 @@ describe('decisions in running workers', function () {
     return app;
   }
 
+  /** Waits until every booking has a decision. */
+  async function waitForDecisions(bookings: readonly number[]): Promise<void> {
+    await waitUntil(
+      'every booking to be decided',
+      async () =>
+        Number((await db.knex('booking_decisions').whereIn('booking_id', bookings).count('* as n'))[0]!.n) ===
+        bookings.length,
+      60_000,
+    );
+  }
+
+  /** Pairs of confirmed bookings of these devices that overlap (there must be none). */
+  async function confirmedOverlaps(devices: readonly number[]): Promise<Array<{ a: number; b: number }>> {
+    const { rows } = await db.knex.raw(
+      `SELECT x.booking_id AS a, y.booking_id AS b FROM booking_table x JOIN booking_table y
+          ON x.device_id = y.device_id AND x.booking_id < y.booking_id
+         AND x.start_time < y.end_time AND y.start_time < x.end_time
+       WHERE x.status_canonical = 'confirmed' AND y.status_canonical = 'confirmed' AND x.device_id = ANY(?)`,
+      [[...devices]],
+    );
+    return rows;
+  }
+
   it('two workers deciding many overlapping bookings of one device in enforce mode never confirm two that overlap', async () => {
     const prefix = uniquePrefix('decisions-race');
     prefixes.push(prefix);
@@ -74,24 +97,11 @@ describe('decisions in running workers', function () {
     await Promise.all([a.start({ queues: ['bookings'] }), b.start({ queues: ['bookings'] })]);
     for (const bookingId of bookings) await a.deps.producer.enqueue('booking.created', { bookingId });
 
-    await waitUntil(
-      'every booking to be decided',
-      async () =>
-        Number((await db.knex('booking_decisions').whereIn('booking_id', bookings).count('* as n'))[0]!.n) ===
-        bookings.length,
-      60_000,
-    );
+    await waitForDecisions(bookings);
     const counts = await a.deps.producer.queue('bookings').getJobCounts('completed', 'failed');
     assert.deepEqual(counts, { completed: bookings.length, failed: 0 }, 'no job failed');
 
-    const { rows: overlapping } = await db.knex.raw(
-      `SELECT x.booking_id AS a, y.booking_id AS b FROM booking_table x JOIN booking_table y
-          ON x.device_id = y.device_id AND x.booking_id < y.booking_id
-         AND x.start_time < y.end_time AND y.start_time < x.end_time
-       WHERE x.status_canonical = 'confirmed' AND y.status_canonical = 'confirmed' AND x.device_id = ?`,
-      [device],
-    );
-    assert.deepEqual(overlapping, [], 'no two confirmed bookings overlap');
+    assert.deepEqual(await confirmedOverlaps([device]), [], 'no two confirmed bookings overlap');
 
     const rows = (await db
       .knex('booking_table')
@@ -165,13 +175,7 @@ describe('decisions in running workers', function () {
     // The backlog is there before the workers start: they take it in batches.
     for (const bookingId of bookings) await a.deps.producer.enqueue('booking.created', { bookingId });
     await Promise.all([a.start({ queues: ['bookings'] }), b.start({ queues: ['bookings'] })]);
-    await waitUntil(
-      'every booking to be decided',
-      async () =>
-        Number((await db.knex('booking_decisions').whereIn('booking_id', bookings).count('* as n'))[0]!.n) ===
-        bookings.length,
-      60_000,
-    );
+    await waitForDecisions(bookings);
     const counts = await a.deps.producer.queue('bookings').getJobCounts('completed', 'failed');
     assert.deepEqual(counts, { completed: bookings.length, failed: 0 }, 'no job failed');
     const processed = await db
@@ -184,14 +188,7 @@ describe('decisions in running workers', function () {
       );
     assert.equal(processed.length, bookings.length, 'one processed_events row per event, with its results');
 
-    const { rows: overlapping } = await db.knex.raw(
-      `SELECT x.booking_id AS a, y.booking_id AS b FROM booking_table x JOIN booking_table y
-          ON x.device_id = y.device_id AND x.booking_id < y.booking_id
-         AND x.start_time < y.end_time AND y.start_time < x.end_time
-       WHERE x.status_canonical = 'confirmed' AND y.status_canonical = 'confirmed' AND x.device_id = ANY(?)`,
-      [devices],
-    );
-    assert.deepEqual(overlapping, [], 'no two confirmed bookings overlap');
+    assert.deepEqual(await confirmedOverlaps(devices), [], 'no two confirmed bookings overlap');
     const statuses = (await db
       .knex('booking_table')
       .whereIn('booking_id', bookings)
