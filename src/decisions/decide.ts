@@ -132,7 +132,7 @@ export async function decideReservation(
   }
   const outcome: Outcome = conflict ? 'deny' : group.outcome;
 
-  const decisions = await record(trx, {
+  const input: RecordInput = {
     groupedBookingId,
     owners,
     outcome,
@@ -141,14 +141,25 @@ export async function decideReservation(
     mode,
     statuses,
     options,
-  });
+  };
+  return decisionOf(input, group, await record(trx, input), statusChanged, conflict);
+}
+
+/** What deciding a reservation returns, from what was recorded. */
+function decisionOf(
+  input: RecordInput,
+  group: GroupDecision,
+  decisions: readonly RecordedDecision[],
+  statusChanged: number,
+  conflict: boolean,
+): ReservationDecision {
   return {
     decided: true,
-    groupedBookingId,
-    outcome,
-    revision: options.snapshot.revision,
-    mode,
-    reasons,
+    groupedBookingId: input.groupedBookingId,
+    outcome: input.outcome,
+    revision: input.revision,
+    mode: input.mode,
+    reasons: input.reasons,
     decisions,
     statusChanged,
     conflict,
@@ -237,20 +248,9 @@ export async function decideReservations(
     trx,
     pending.map((p) => p.input),
   );
-  pending.forEach(({ at, input, group }, i) => {
-    results[at] = {
-      decided: true,
-      groupedBookingId: input.groupedBookingId,
-      outcome: input.outcome,
-      revision: input.revision,
-      mode: input.mode,
-      reasons: input.reasons,
-      decisions: recorded[i]!,
-      statusChanged: 0,
-      conflict: false,
-      evaluations: group.devices.map((d) => d.decision),
-    };
-  });
+  for (const [i, { at, input, group }] of pending.entries()) {
+    results[at] = decisionOf(input, group, recorded[i]!, 0, false);
+  }
   return results as DecideResult[];
 }
 
